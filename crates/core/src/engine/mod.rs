@@ -1,0 +1,212 @@
+//! The engine: the clock, the event queue, the random streams, the world and the trace. It is the
+//! only place where simulation state changes.
+//!
+//! A driver (the scenario runner) schedules its own timeline entries as `Event::External` and
+//! calls `step` in a loop: internal events are applied here, external ones are handed back to the
+//! driver, which then calls the engine's operations. Every run is bounded by `max_events`.
+
+mod fleet;
+mod tasks;
+
+pub use fleet::{InstanceSpec, TaskDefSpec};
+pub use tasks::{RunOutcome, RunSpec, StartFailure};
+
+use crate::ids::{InstanceId, TaskId};
+use crate::queue::EventQueue;
+use crate::rng::RngStreams;
+use crate::time::SimTime;
+use crate::timing::Timing;
+use crate::trace::{Field, Trace, TraceRecord};
+use crate::world::World;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// An ECS exception raised by an operation: its name and message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Rejection {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Rejection {
+        Rejection {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+/// The closed set of simulation events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A driver's entry (timeline operation, expectation): handed back by `step`.
+    External(u32),
+    /// PROVISIONING → PENDING.
+    TaskProvisioned(TaskId),
+    /// PENDING → RUNNING.
+    TaskStarted(TaskId),
+    /// STOPPING → STOPPED.
+    TaskStopped(TaskId),
+    /// UpdateContainerAgent finished.
+    AgentUpdated(InstanceId),
+}
+
+/// What one `step` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// An internal event was applied at this time.
+    Internal(SimTime),
+    /// A driver entry is due at this time; the clock stands there.
+    External(SimTime, u32),
+}
+
+/// The run exceeded its event budget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventLimitExceeded {
+    pub limit: u64,
+    pub at: SimTime,
+}
+
+impl fmt::Display for EventLimitExceeded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the run processed {} events by simulated time {} and was stopped; raise --max-events or shorten `until`",
+            self.limit, self.at
+        )
+    }
+}
+
+/// Placement counters over the whole run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlacementStats {
+    pub placed: u64,
+    pub failed: u64,
+    pub failures_by_reason: BTreeMap<&'static str, u64>,
+}
+
+/// Settings of one run.
+#[derive(Clone, Copy, Debug)]
+pub struct EngineConfig {
+    pub seed: u64,
+    pub timing: Timing,
+    pub max_events: u64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            seed: 0,
+            timing: Timing::default(),
+            max_events: 10_000_000,
+        }
+    }
+}
+
+pub struct Engine {
+    now: SimTime,
+    queue: EventQueue<Event>,
+    world: World,
+    rng: RngStreams,
+    trace: Trace,
+    timing: Timing,
+    stats: PlacementStats,
+    processed: u64,
+    max_events: u64,
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig) -> Engine {
+        Engine {
+            now: SimTime::ZERO,
+            queue: EventQueue::default(),
+            world: World::default(),
+            rng: RngStreams::new(config.seed),
+            trace: Trace::default(),
+            timing: config.timing,
+            stats: PlacementStats::default(),
+            processed: 0,
+            max_events: config.max_events,
+        }
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+    pub fn stats(&self) -> &PlacementStats {
+        &self.stats
+    }
+    pub fn timing(&self) -> &Timing {
+        &self.timing
+    }
+    /// The run's random streams, for drivers that draw (fault selection uses `Purpose::Faults`).
+    pub fn rng(&mut self) -> &mut RngStreams {
+        &mut self.rng
+    }
+
+    /// Schedules a driver entry.
+    pub fn schedule_external(&mut self, at: SimTime, entry: u32) {
+        self.queue.push(at, Event::External(entry));
+    }
+
+    /// The time of the next event, if any.
+    pub fn next_time(&self) -> Option<SimTime> {
+        self.queue.peek_time()
+    }
+
+    /// Applies the next event, or hands back a driver entry. `Ok(None)` when the queue is empty.
+    pub fn step(&mut self) -> Result<Option<Step>, EventLimitExceeded> {
+        let Some((time, event)) = self.queue.pop() else {
+            return Ok(None);
+        };
+        self.processed += 1;
+        if self.processed > self.max_events {
+            return Err(EventLimitExceeded {
+                limit: self.max_events,
+                at: time,
+            });
+        }
+        self.now = time;
+        match event {
+            Event::External(entry) => return Ok(Some(Step::External(time, entry))),
+            Event::TaskProvisioned(t) => self.on_task_provisioned(t),
+            Event::TaskStarted(t) => self.on_task_started(t),
+            Event::TaskStopped(t) => self.finish_stop(t),
+            Event::AgentUpdated(i) => self.on_agent_updated(i),
+        }
+        Ok(Some(Step::Internal(time)))
+    }
+
+    /// Moves the clock forward to `t` with nothing happening (the end of a run).
+    pub fn advance_to(&mut self, t: SimTime) {
+        if t > self.now {
+            self.now = t;
+        }
+    }
+
+    /// Appends a record to the trace at the current time.
+    pub fn record(&mut self, kind: &'static str, fields: Vec<(&'static str, Field)>) {
+        self.trace.push(TraceRecord {
+            time: self.now,
+            kind,
+            fields,
+        });
+    }
+
+    fn schedule(&mut self, at: SimTime, event: Event) {
+        self.queue.push(at, event);
+    }
+}

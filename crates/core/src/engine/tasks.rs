@@ -1,0 +1,468 @@
+//! Engine operations on tasks: placement (RunTask, StartTask), the lifecycle on the simulated
+//! clock, stops, crashes and the agent's state-change reports.
+
+use super::{Engine, Event};
+use crate::ids::{ClusterId, InstanceId, TaskDefId, TaskId};
+use crate::instance::InstanceStatus;
+use crate::placement::{self, PlacementInput, Reason, Verdict};
+use crate::resources::{Allocation, EPHEMERAL_PORTS, Gpus, Requirement};
+use crate::rng::Purpose;
+use crate::task::{Container, DesiredStatus, StopCause, StopCode, Task, TaskStatus};
+use crate::taskdef::{NetworkMode, ResourceOverrides};
+use crate::trace::Field;
+
+/// One RunTask or StartTask request, resolved to ids.
+#[derive(Clone, Debug)]
+pub struct RunSpec {
+    pub cluster: ClusterId,
+    pub task_def: TaskDefId,
+    pub count: u32,
+    pub group: String,
+    pub started_by: Option<String>,
+    pub overrides: ResourceOverrides,
+    /// awsvpc: the Availability Zones of the given subnets, when known.
+    pub allowed_zones: Option<Vec<String>>,
+}
+
+/// What RunTask placed and, for what it could not place, why each instance refused.
+#[derive(Clone, Debug, Default)]
+pub struct RunOutcome {
+    pub tasks: Vec<TaskId>,
+    pub failures: Vec<(InstanceId, Reason)>,
+}
+
+/// Why StartTask could not start a task on a named instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartFailure {
+    /// The instance was deregistered (`INACTIVE`).
+    Inactive,
+    /// The instance is DRAINING.
+    Draining,
+    Rejected(Reason),
+}
+
+impl StartFailure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StartFailure::Inactive => "INACTIVE",
+            StartFailure::Draining => "DRAINING",
+            StartFailure::Rejected(r) => r.as_str(),
+        }
+    }
+}
+
+impl Engine {
+    /// RunTask: places `count` tasks one at a time with the random strategy, updating the
+    /// accounting between placements. Stops at the first task that fits nowhere.
+    pub fn run_task(&mut self, spec: &RunSpec) -> RunOutcome {
+        let req = self
+            .world
+            .task_def(spec.task_def)
+            .requirement(&spec.overrides);
+        let instances = self.world.registered_instances(spec.cluster);
+        let mut out = RunOutcome::default();
+        for _ in 0..spec.count {
+            let ev = placement::evaluate(&self.world, &instances, &self.input(spec, &req));
+            match placement::choose_random(&ev.candidates, &mut self.rng) {
+                Some(inst) => out.tasks.push(self.create_task(spec, inst, &req)),
+                None => {
+                    self.note_failure(spec, &ev.rejections, spec.count as usize - out.tasks.len());
+                    out.failures = ev.rejections;
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// StartTask: one task on each named instance, or the reason it cannot go there.
+    pub fn start_task(
+        &mut self,
+        spec: &RunSpec,
+        instances: &[InstanceId],
+    ) -> (Vec<TaskId>, Vec<(InstanceId, StartFailure)>) {
+        let req = self
+            .world
+            .task_def(spec.task_def)
+            .requirement(&spec.overrides);
+        let (mut tasks, mut failures) = (Vec::new(), Vec::new());
+        for &inst in instances {
+            let verdict = placement::filters::check(
+                &self.world,
+                self.world.instance(inst),
+                &self.input(spec, &req),
+            );
+            match (verdict, self.world.instance(inst).status) {
+                (Verdict::Fit, _) => tasks.push(self.create_task(spec, inst, &req)),
+                (_, InstanceStatus::Inactive) => failures.push((inst, StartFailure::Inactive)),
+                (_, InstanceStatus::Draining) => failures.push((inst, StartFailure::Draining)),
+                (Verdict::Reject(r), _) => {
+                    self.note_failure(spec, &[(inst, r)], 1);
+                    failures.push((inst, StartFailure::Rejected(r)));
+                }
+            }
+        }
+        (tasks, failures)
+    }
+
+    fn input<'a>(&'a self, spec: &'a RunSpec, req: &'a Requirement) -> PlacementInput<'a> {
+        PlacementInput {
+            requirement: req,
+            required_attributes: &self.world.task_def(spec.task_def).requires_attributes,
+            allowed_zones: spec.allowed_zones.as_deref(),
+        }
+    }
+
+    fn note_failure(&mut self, spec: &RunSpec, rejections: &[(InstanceId, Reason)], tasks: usize) {
+        let mut reasons: Vec<&'static str> = rejections.iter().map(|(_, r)| r.as_str()).collect();
+        reasons.sort_unstable();
+        reasons.dedup();
+        self.stats.failed += tasks as u64;
+        for r in &reasons {
+            *self.stats.failures_by_reason.entry(r).or_default() += tasks as u64;
+        }
+        let td = self.world.task_def(spec.task_def);
+        let fields = vec![
+            (
+                "cluster",
+                self.world.cluster(spec.cluster).name.clone().into(),
+            ),
+            (
+                "taskDefinition",
+                format!("{}:{}", td.family, td.revision).into(),
+            ),
+            ("unplaced", Field::Int(tasks as i64)),
+            ("reasons", reasons.join(",").into()),
+        ];
+        self.record("PlacementFailed", fields);
+    }
+
+    fn create_task(&mut self, spec: &RunSpec, inst: InstanceId, req: &Requirement) -> TaskId {
+        let id = TaskId(self.world.tasks.len() as u32);
+        let allocation = self.allocate(inst, req);
+        let containers = self.containers_for(spec.task_def, &allocation);
+        let td = self.world.task_def(spec.task_def);
+        let status = if td.network_mode == NetworkMode::Awsvpc {
+            TaskStatus::Provisioning
+        } else {
+            TaskStatus::Pending
+        };
+        let task = Task {
+            id,
+            uuid: self.rng.hex_id(Purpose::Ids),
+            cluster: spec.cluster,
+            instance: inst,
+            task_def: spec.task_def,
+            group: spec.group.clone(),
+            started_by: spec.started_by.clone(),
+            last_status: status,
+            desired_status: DesiredStatus::Running,
+            requirement: req.clone(),
+            allocation,
+            containers,
+            created_at: self.now,
+            pull_started_at: (status == TaskStatus::Pending).then_some(self.now),
+            pull_stopped_at: None,
+            started_at: None,
+            stopping_at: None,
+            execution_stopped_at: None,
+            stopped_at: None,
+            stop: None,
+            stop_timeout_s: td.stop_timeout_s(),
+            version: 1,
+        };
+        self.world.tasks.push(task);
+        self.world.clusters[spec.cluster.index()].tasks.push(id);
+        self.instance_mut(inst).tasks.push(id);
+        self.stats.placed += 1;
+        self.record_status(id);
+        let (delay, event) = match status {
+            TaskStatus::Provisioning => (self.timing.provisioning, Event::TaskProvisioned(id)),
+            _ => (self.timing.pending, Event::TaskStarted(id)),
+        };
+        let at = self.now.after(delay.draw(&mut self.rng));
+        self.schedule(at, event);
+        id
+    }
+
+    fn containers_for(&mut self, td: TaskDefId, alloc: &Allocation) -> Vec<Container> {
+        let def = self.world.task_def(td).clone();
+        let mut dynamic = alloc.dynamic_ports.iter().copied();
+        let mut out = Vec::new();
+        for c in &def.containers {
+            let mut bindings = Vec::new();
+            for pm in &c.port_mappings {
+                let host = match (def.network_mode, pm.host_port) {
+                    (NetworkMode::Awsvpc | NetworkMode::None, _) => None,
+                    (NetworkMode::Host, None | Some(0)) => Some(pm.container_port),
+                    (_, Some(p)) if p != 0 => Some(p),
+                    _ => dynamic.next(),
+                };
+                if let Some(h) = host {
+                    bindings.push((pm.container_port, h, pm.protocol.as_str()));
+                }
+            }
+            out.push(Container {
+                name: c.name.clone(),
+                uuid: self.rng.hex_id(Purpose::Ids),
+                essential: c.essential,
+                last_status: TaskStatus::Pending,
+                exit_code: None,
+                reason: None,
+                network_bindings: bindings,
+            });
+        }
+        out
+    }
+
+    /// Takes the requirement from the instance's remaining resources.
+    fn allocate(&mut self, inst: InstanceId, req: &Requirement) -> Allocation {
+        let i = self.instance_mut(inst);
+        let r = &mut i.remaining;
+        r.cpu -= req.cpu;
+        r.memory_mib -= req.memory_mib;
+        r.ports_tcp.extend(req.ports_tcp.iter().copied());
+        r.ports_udp.extend(req.ports_udp.iter().copied());
+        let gpu_ids = match &mut r.gpus {
+            Some(Gpus::Count(n)) => {
+                *n -= req.gpus;
+                Vec::new()
+            }
+            Some(Gpus::Ids(ids)) => {
+                let taken: Vec<String> = ids.iter().take(req.gpus as usize).cloned().collect();
+                taken.iter().for_each(|g| {
+                    ids.remove(g);
+                });
+                taken
+            }
+            None => Vec::new(),
+        };
+        let mut dynamic_ports = Vec::new();
+        for p in EPHEMERAL_PORTS {
+            if dynamic_ports.len() as u32 >= req.dynamic_ports {
+                break;
+            }
+            if !i.dynamic_ports_in_use.contains(&p) && !i.remaining.ports_tcp.contains(&p) {
+                i.dynamic_ports_in_use.insert(p);
+                dynamic_ports.push(p);
+            }
+        }
+        if req.eni {
+            i.task_enis += 1;
+        }
+        Allocation {
+            cpu: req.cpu,
+            memory_mib: req.memory_mib,
+            ports_tcp: req.ports_tcp.clone(),
+            ports_udp: req.ports_udp.clone(),
+            dynamic_ports,
+            gpus: req.gpus,
+            gpu_ids,
+            eni: req.eni,
+        }
+    }
+
+    /// Gives a stopped task's allocation back to its instance.
+    fn release(&mut self, task: TaskId) {
+        let t = &self.world.tasks[task.index()];
+        let (inst, a) = (t.instance, t.allocation.clone());
+        let i = self.instance_mut(inst);
+        let r = &mut i.remaining;
+        r.cpu += a.cpu;
+        r.memory_mib += a.memory_mib;
+        a.ports_tcp.iter().for_each(|p| {
+            r.ports_tcp.remove(p);
+        });
+        a.ports_udp.iter().for_each(|p| {
+            r.ports_udp.remove(p);
+        });
+        match &mut r.gpus {
+            Some(Gpus::Count(n)) => *n += a.gpus,
+            Some(Gpus::Ids(ids)) => ids.extend(a.gpu_ids.iter().cloned()),
+            None => {}
+        }
+        a.dynamic_ports.iter().for_each(|p| {
+            i.dynamic_ports_in_use.remove(p);
+        });
+        if a.eni {
+            i.task_enis -= 1;
+        }
+    }
+
+    pub(super) fn on_task_provisioned(&mut self, id: TaskId) {
+        let now = self.now;
+        let t = self.task_mut(id);
+        if t.last_status != TaskStatus::Provisioning || t.desired_status != DesiredStatus::Running {
+            return;
+        }
+        t.last_status = TaskStatus::Pending;
+        t.pull_started_at = Some(now);
+        self.record_status(id);
+        let at = self.now.after(self.timing.pending.draw(&mut self.rng));
+        self.schedule(at, Event::TaskStarted(id));
+    }
+
+    pub(super) fn on_task_started(&mut self, id: TaskId) {
+        let now = self.now;
+        let t = self.task_mut(id);
+        if t.last_status != TaskStatus::Pending || t.desired_status != DesiredStatus::Running {
+            return;
+        }
+        t.last_status = TaskStatus::Running;
+        t.pull_stopped_at = Some(now);
+        t.started_at = Some(now);
+        t.containers
+            .iter_mut()
+            .filter(|c| c.last_status != TaskStatus::Stopped)
+            .for_each(|c| c.last_status = TaskStatus::Running);
+        self.record_status(id);
+    }
+
+    /// StopTask and every graceful stop: desiredStatus STOPPED; a running task goes through
+    /// STOPPING for the stopping delay (capped by the stop timeout), a task that never ran stops now.
+    pub fn stop_task(&mut self, id: TaskId, cause: StopCause) {
+        let t = self.task_mut(id);
+        if t.last_status == TaskStatus::Stopped || t.last_status == TaskStatus::Stopping {
+            return;
+        }
+        t.desired_status = DesiredStatus::Stopped;
+        t.stop.get_or_insert(cause);
+        match t.last_status {
+            TaskStatus::Running => self.begin_stopping(id),
+            _ => self.finish_stop(id),
+        }
+    }
+
+    /// Stops a task at once (its host is gone).
+    pub(crate) fn stop_now(&mut self, id: TaskId, cause: StopCause) {
+        let t = self.task_mut(id);
+        t.desired_status = DesiredStatus::Stopped;
+        t.stop.get_or_insert(cause);
+        self.finish_stop(id);
+    }
+
+    fn begin_stopping(&mut self, id: TaskId) {
+        let now = self.now;
+        let t = self.task_mut(id);
+        t.last_status = TaskStatus::Stopping;
+        t.stopping_at = Some(now);
+        let timeout = t.stop_timeout_s.map_or(
+            self.timing.stop_timeout,
+            crate::time::SimDuration::from_secs,
+        );
+        self.record_status(id);
+        let delay = self.timing.stopping.draw(&mut self.rng).min(timeout);
+        self.schedule(now.after(delay), Event::TaskStopped(id));
+    }
+
+    pub(super) fn finish_stop(&mut self, id: TaskId) {
+        let now = self.now;
+        let t = self.task_mut(id);
+        if t.last_status == TaskStatus::Stopped {
+            return;
+        }
+        t.last_status = TaskStatus::Stopped;
+        t.desired_status = DesiredStatus::Stopped;
+        t.execution_stopped_at = Some(now);
+        t.stopped_at = Some(now);
+        t.containers
+            .iter_mut()
+            .for_each(|c| c.last_status = TaskStatus::Stopped);
+        self.release(id);
+        self.record_status(id);
+    }
+
+    /// An essential container exits with `exit_code`: the task stops (EssentialContainerExited).
+    /// Returns false when the task is not RUNNING.
+    pub fn crash_task(&mut self, id: TaskId, exit_code: i64) -> bool {
+        let t = self.task_mut(id);
+        if t.last_status != TaskStatus::Running {
+            return false;
+        }
+        if let Some(c) = t.containers.iter_mut().find(|c| c.essential) {
+            c.last_status = TaskStatus::Stopped;
+            c.exit_code = Some(exit_code);
+        }
+        self.stop_task(id, essential_exit());
+        true
+    }
+
+    /// SubmitTaskStateChange: the agent reports the task RUNNING or STOPPED.
+    pub fn agent_task_status(&mut self, id: TaskId, status: TaskStatus, reason: Option<String>) {
+        match status {
+            TaskStatus::Running => {
+                if self.world.task(id).last_status == TaskStatus::Provisioning {
+                    self.task_mut(id).last_status = TaskStatus::Pending;
+                }
+                self.on_task_started(id);
+            }
+            TaskStatus::Stopped => {
+                let reason = reason.unwrap_or_else(|| "Task stopped by the agent".into());
+                self.stop_now(id, StopCause { code: None, reason });
+            }
+            _ => {}
+        }
+    }
+
+    /// SubmitContainerStateChange: a container reports RUNNING or STOPPED (with an exit code).
+    pub fn agent_container_status(
+        &mut self,
+        id: TaskId,
+        index: usize,
+        status: TaskStatus,
+        exit_code: Option<i64>,
+        reason: Option<String>,
+    ) {
+        let t = self.task_mut(id);
+        let c = &mut t.containers[index];
+        c.last_status = status;
+        c.exit_code = exit_code.or(c.exit_code);
+        c.reason = reason.or(c.reason.take());
+        let essential_stopped = status == TaskStatus::Stopped && c.essential;
+        let all_running = t
+            .containers
+            .iter()
+            .all(|c| c.last_status == TaskStatus::Running);
+        if essential_stopped {
+            self.stop_task(id, essential_exit());
+        } else if all_running {
+            self.agent_task_status(id, TaskStatus::Running, None);
+        }
+    }
+
+    fn task_mut(&mut self, id: TaskId) -> &mut Task {
+        let t = &mut self.world.tasks[id.index()];
+        t.version += 1;
+        t
+    }
+
+    fn record_status(&mut self, id: TaskId) {
+        let t = self.world.task(id);
+        let mut fields = vec![
+            ("taskId", t.uuid.clone().into()),
+            ("cluster", self.world.cluster(t.cluster).name.clone().into()),
+            (
+                "ec2InstanceId",
+                self.world
+                    .instance(t.instance)
+                    .ec2_instance_id
+                    .clone()
+                    .into(),
+            ),
+            ("group", t.group.clone().into()),
+            ("status", t.last_status.as_str().into()),
+        ];
+        if let (TaskStatus::Stopped | TaskStatus::Stopping, Some(stop)) = (t.last_status, &t.stop) {
+            fields.push(("stopCode", stop.code.map_or("", StopCode::as_str).into()));
+            fields.push(("stoppedReason", stop.reason.clone().into()));
+        }
+        self.record("TaskStatus", fields);
+    }
+}
+
+fn essential_exit() -> StopCause {
+    StopCause {
+        code: Some(StopCode::EssentialContainerExited),
+        reason: "Essential container in task exited".into(),
+    }
+}

@@ -1,0 +1,138 @@
+//! Tasks and their containers: lifecycle states, stop codes and timestamps.
+//!
+//! Lifecycle: PROVISIONING (awsvpc only) → PENDING → RUNNING → STOPPING → STOPPED. A task that is
+//! stopped before it runs goes straight to STOPPED. Resources are held from placement until STOPPED.
+
+use crate::ids::{ClusterId, InstanceId, TaskDefId, TaskId};
+use crate::resources::{Allocation, Requirement};
+use crate::time::SimTime;
+
+/// `Task.lastStatus` (and the statuses a container reports).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TaskStatus {
+    Provisioning,
+    Pending,
+    Running,
+    Stopping,
+    Stopped,
+}
+
+impl TaskStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Provisioning => "PROVISIONING",
+            TaskStatus::Pending => "PENDING",
+            TaskStatus::Running => "RUNNING",
+            TaskStatus::Stopping => "STOPPING",
+            TaskStatus::Stopped => "STOPPED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TaskStatus> {
+        match s {
+            "PROVISIONING" => Some(TaskStatus::Provisioning),
+            "PENDING" => Some(TaskStatus::Pending),
+            "RUNNING" => Some(TaskStatus::Running),
+            "STOPPING" => Some(TaskStatus::Stopping),
+            "STOPPED" => Some(TaskStatus::Stopped),
+            _ => None,
+        }
+    }
+}
+
+/// `Task.desiredStatus`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DesiredStatus {
+    Running,
+    Stopped,
+}
+
+impl DesiredStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DesiredStatus::Running => "RUNNING",
+            DesiredStatus::Stopped => "STOPPED",
+        }
+    }
+}
+
+/// `TaskStopCode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopCode {
+    TaskFailedToStart,
+    EssentialContainerExited,
+    UserInitiated,
+    ServiceSchedulerInitiated,
+    SpotInterruption,
+    TerminationNotice,
+    InfrastructureHealth,
+}
+
+impl StopCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopCode::TaskFailedToStart => "TaskFailedToStart",
+            StopCode::EssentialContainerExited => "EssentialContainerExited",
+            StopCode::UserInitiated => "UserInitiated",
+            StopCode::ServiceSchedulerInitiated => "ServiceSchedulerInitiated",
+            StopCode::SpotInterruption => "SpotInterruption",
+            StopCode::TerminationNotice => "TerminationNotice",
+            StopCode::InfrastructureHealth => "InfrastructureHealth",
+        }
+    }
+}
+
+/// Why and how a task is being stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StopCause {
+    pub code: Option<StopCode>,
+    pub reason: String,
+}
+
+/// One container of a task, as DescribeTasks shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Container {
+    pub name: String,
+    pub uuid: String,
+    pub essential: bool,
+    pub last_status: TaskStatus,
+    pub exit_code: Option<i64>,
+    pub reason: Option<String>,
+    /// (containerPort, hostPort, protocol) for every host binding.
+    pub network_bindings: Vec<(u16, u16, &'static str)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Task {
+    pub id: TaskId,
+    /// The 32-hex-digit task id (the last part of its ARN).
+    pub uuid: String,
+    pub cluster: ClusterId,
+    pub instance: InstanceId,
+    pub task_def: TaskDefId,
+    pub group: String,
+    pub started_by: Option<String>,
+    pub last_status: TaskStatus,
+    pub desired_status: DesiredStatus,
+    pub requirement: Requirement,
+    pub allocation: Allocation,
+    pub containers: Vec<Container>,
+    pub created_at: SimTime,
+    pub pull_started_at: Option<SimTime>,
+    pub pull_stopped_at: Option<SimTime>,
+    pub started_at: Option<SimTime>,
+    pub stopping_at: Option<SimTime>,
+    pub execution_stopped_at: Option<SimTime>,
+    pub stopped_at: Option<SimTime>,
+    pub stop: Option<StopCause>,
+    /// Seconds the agent waits after SIGTERM before SIGKILL.
+    pub stop_timeout_s: Option<u64>,
+    pub version: u64,
+}
+
+impl Task {
+    /// Whether the task still holds resources on its instance.
+    pub fn holds_resources(&self) -> bool {
+        self.last_status != TaskStatus::Stopped
+    }
+}

@@ -1,0 +1,153 @@
+//! The simulated world: every cluster, instance, task definition and task, indexed by dense id.
+//!
+//! Entities are appended and never removed, so ids stay valid for the whole run. Reads are public;
+//! writes happen only through the engine.
+
+use crate::cluster::{Cluster, ClusterStatus};
+use crate::ids::{ClusterId, InstanceId, TaskDefId, TaskId};
+use crate::instance::{Instance, InstanceStatus};
+use crate::task::{DesiredStatus, Task};
+use crate::taskdef::{TaskDefStatus, TaskDefinition};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Default)]
+pub struct World {
+    pub(crate) clusters: Vec<Cluster>,
+    pub(crate) instances: Vec<Instance>,
+    pub(crate) tasks: Vec<Task>,
+    pub(crate) task_defs: Vec<TaskDefinition>,
+    /// Revisions of each family, in revision order.
+    pub(crate) families: BTreeMap<String, Vec<TaskDefId>>,
+}
+
+impl World {
+    pub fn clusters(&self) -> &[Cluster] {
+        &self.clusters
+    }
+    pub fn cluster(&self, id: ClusterId) -> &Cluster {
+        &self.clusters[id.index()]
+    }
+    pub fn instances(&self) -> &[Instance] {
+        &self.instances
+    }
+    pub fn instance(&self, id: InstanceId) -> &Instance {
+        &self.instances[id.index()]
+    }
+    pub fn tasks(&self) -> &[Task] {
+        &self.tasks
+    }
+    pub fn task(&self, id: TaskId) -> &Task {
+        &self.tasks[id.index()]
+    }
+    pub fn task_defs(&self) -> &[TaskDefinition] {
+        &self.task_defs
+    }
+    pub fn task_def(&self, id: TaskDefId) -> &TaskDefinition {
+        &self.task_defs[id.index()]
+    }
+
+    /// The cluster with this name, whatever its status.
+    pub fn cluster_by_name(&self, name: &str) -> Option<ClusterId> {
+        self.clusters
+            .iter()
+            .position(|c| c.name == name)
+            .map(|i| ClusterId(i as u32))
+    }
+
+    /// The ACTIVE cluster with this name.
+    pub fn active_cluster(&self, name: &str) -> Option<ClusterId> {
+        self.cluster_by_name(name)
+            .filter(|id| self.cluster(*id).status == ClusterStatus::Active)
+    }
+
+    /// Revisions of a family, oldest first.
+    pub fn family(&self, family: &str) -> &[TaskDefId] {
+        self.families.get(family).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn families(&self) -> impl Iterator<Item = (&str, &[TaskDefId])> {
+        self.families
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+
+    /// The latest ACTIVE revision of a family.
+    pub fn latest_active(&self, family: &str) -> Option<TaskDefId> {
+        self.family(family)
+            .iter()
+            .rev()
+            .copied()
+            .find(|id| self.task_def(*id).status == TaskDefStatus::Active)
+    }
+
+    /// A given revision of a family, whatever its status.
+    pub fn revision(&self, family: &str, revision: u32) -> Option<TaskDefId> {
+        self.family(family)
+            .iter()
+            .copied()
+            .find(|id| self.task_def(*id).revision == revision)
+    }
+
+    /// Instances of a cluster that are not INACTIVE, in registration order.
+    pub fn registered_instances(&self, cluster: ClusterId) -> Vec<InstanceId> {
+        self.cluster(cluster)
+            .instances
+            .iter()
+            .copied()
+            .filter(|i| self.instance(*i).status != InstanceStatus::Inactive)
+            .collect()
+    }
+
+    pub fn instance_by_ec2_id(&self, cluster: ClusterId, ec2_id: &str) -> Option<InstanceId> {
+        self.cluster(cluster)
+            .instances
+            .iter()
+            .copied()
+            .filter(|i| self.instance(*i).ec2_instance_id == ec2_id)
+            .max_by_key(|i| self.instance(*i).status != InstanceStatus::Inactive)
+    }
+
+    pub fn instance_by_uuid(&self, cluster: ClusterId, uuid: &str) -> Option<InstanceId> {
+        self.cluster(cluster)
+            .instances
+            .iter()
+            .copied()
+            .find(|i| self.instance(*i).uuid == uuid)
+    }
+
+    pub fn task_by_uuid(&self, cluster: ClusterId, uuid: &str) -> Option<TaskId> {
+        self.cluster(cluster)
+            .tasks
+            .iter()
+            .copied()
+            .find(|t| self.task(*t).uuid == uuid)
+    }
+
+    /// Tasks on an instance that still hold resources.
+    pub fn live_tasks_on(&self, instance: InstanceId) -> impl Iterator<Item = &Task> {
+        self.instance(instance)
+            .tasks
+            .iter()
+            .map(|t| self.task(*t))
+            .filter(|t| t.holds_resources())
+    }
+
+    /// `runningTasksCount`: tasks on the instance whose desiredStatus is RUNNING.
+    pub fn running_tasks_count(&self, instance: InstanceId) -> u64 {
+        self.instance(instance)
+            .tasks
+            .iter()
+            .filter(|t| self.task(**t).desired_status == DesiredStatus::Running)
+            .count() as u64
+    }
+
+    /// `pendingTasksCount`: tasks on the instance in PENDING (or PROVISIONING).
+    pub fn pending_tasks_count(&self, instance: InstanceId) -> u64 {
+        use crate::task::TaskStatus::{Pending, Provisioning};
+        self.instance(instance)
+            .tasks
+            .iter()
+            .filter(|t| matches!(self.task(**t).last_status, Pending | Provisioning))
+            .count() as u64
+    }
+}

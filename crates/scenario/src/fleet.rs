@@ -1,0 +1,276 @@
+//! `containerInstances` entries: parsing, and expansion into RegisterContainerInstance requests
+//! as the ECS agent sends them (identity document, resources, attributes, version).
+
+use crate::catalogue::{self, InstanceType};
+use crate::error::{ScenarioError, closest};
+use crate::model::FleetEntry;
+use crate::node::{Located, Node};
+use crate::reader::{MapReader, seq, string, strings};
+use serde_json::{Value, json};
+
+/// The agent version fleet instances register with, unless `versionInfo` says otherwise.
+pub const DEFAULT_AGENT_VERSION: &str = "1.90.0";
+
+const KEYS: [&str; 8] = [
+    "cluster",
+    "count",
+    "instanceType",
+    "availabilityZones",
+    "attributes",
+    "versionInfo",
+    "ec2InstanceIdPrefix",
+    "totalResources",
+];
+
+pub fn parse_entry(
+    file: &str,
+    path: &str,
+    node: &Located<Node>,
+) -> Result<FleetEntry, ScenarioError> {
+    let m = MapReader::new(file, path, node, &KEYS)?;
+    let count = match m.get("count") {
+        None => 1,
+        Some(n) => match &n.value {
+            Node::Int(c) if *c > 0 => *c as u64,
+            Node::UInt(c) => *c,
+            _ => {
+                return Err(ScenarioError::new(
+                    file,
+                    n.loc,
+                    &m.child("count"),
+                    format!(
+                        "count must be a positive integer, found {}",
+                        describe(&n.value)
+                    ),
+                ));
+            }
+        },
+    };
+    let instance_type = m.str("instanceType")?;
+    let total_resources = m
+        .get("totalResources")
+        .map(|n| resources(file, &m.child("totalResources"), n))
+        .transpose()?;
+    check_type(file, &m, instance_type.as_deref(), total_resources.as_ref())?;
+    Ok(FleetEntry {
+        cluster: m.str("cluster")?.unwrap_or_else(|| "default".into()),
+        count,
+        instance_type,
+        availability_zones: m
+            .get("availabilityZones")
+            .map(|n| strings(file, &m.child("availabilityZones"), n))
+            .transpose()?
+            .unwrap_or_default(),
+        attributes: m
+            .get("attributes")
+            .map(|n| attributes(file, &m.child("attributes"), n))
+            .transpose()?
+            .unwrap_or_default(),
+        version_info: m
+            .get("versionInfo")
+            .map(|n| version_info(file, &m.child("versionInfo"), n))
+            .transpose()?,
+        ec2_instance_id_prefix: m.str("ec2InstanceIdPrefix")?,
+        total_resources,
+        loc: node.loc,
+    })
+}
+
+fn version_info(file: &str, path: &str, n: &Located<Node>) -> Result<Value, ScenarioError> {
+    MapReader::new(
+        file,
+        path,
+        n,
+        &["agentVersion", "agentHash", "dockerVersion"],
+    )?;
+    Ok(n.value.to_json())
+}
+
+fn describe(n: &Node) -> String {
+    match n {
+        Node::Int(i) => i.to_string(),
+        other => other.kind().to_string(),
+    }
+}
+
+/// An instance type must be in the catalogue, unless totalResources gives CPU and MEMORY.
+fn check_type(
+    file: &str,
+    m: &MapReader<'_>,
+    t: Option<&str>,
+    res: Option<&Value>,
+) -> Result<(), ScenarioError> {
+    let has = |name: &str| {
+        res.and_then(Value::as_array).is_some_and(|l| {
+            l.iter()
+                .any(|r| r.get("name").and_then(Value::as_str) == Some(name))
+        })
+    };
+    let explicit = has("CPU") && has("MEMORY");
+    match t {
+        Some(name) if catalogue::lookup(name).is_none() && !explicit => {
+            let loc = m.get("instanceType").map_or(m.node.loc, |n| n.loc);
+            let err = ScenarioError::new(
+                file,
+                loc,
+                &m.child("instanceType"),
+                format!(
+                    "instance type `{name}` is not in the built-in catalogue; give totalResources with CPU and MEMORY"
+                ),
+            );
+            Err(
+                match closest(name, catalogue::all().iter().map(|t| t.name)) {
+                    Some(s) => err.with_help(format!("did you mean `{s}`?")),
+                    None => err,
+                },
+            )
+        }
+        None if !explicit => Err(ScenarioError::new(
+            file,
+            m.node.loc,
+            &m.path,
+            "a fleet entry needs an instanceType from the catalogue or totalResources with CPU and MEMORY",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn resources(file: &str, path: &str, n: &Located<Node>) -> Result<Value, ScenarioError> {
+    let items = seq(file, path, n)?;
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        let m = MapReader::new(
+            file,
+            &p,
+            item,
+            &[
+                "name",
+                "type",
+                "integerValue",
+                "longValue",
+                "doubleValue",
+                "stringSetValue",
+            ],
+        )?;
+        m.required("name")?;
+        out.push(item.value.to_json());
+    }
+    Ok(Value::Array(out))
+}
+
+fn attributes(
+    file: &str,
+    path: &str,
+    n: &Located<Node>,
+) -> Result<Vec<(String, Option<String>)>, ScenarioError> {
+    let Node::Map(entries) = &n.value else {
+        return Err(ScenarioError::new(
+            file,
+            n.loc,
+            path,
+            format!(
+                "expected a mapping of name: value, found {}",
+                n.value.kind()
+            ),
+        ));
+    };
+    entries
+        .iter()
+        .map(|(k, v)| match &v.value {
+            Node::Null => Ok((k.value.clone(), None)),
+            _ => Ok((
+                k.value.clone(),
+                Some(string(file, &format!("{path}.{}", k.value), v)?),
+            )),
+        })
+        .collect()
+}
+
+/// The RegisterContainerInstance bodies of an entry; `next_index(prefix)` numbers EC2 ids.
+pub fn expand(
+    entry: &FleetEntry,
+    region: &str,
+    next_index: &mut dyn FnMut(&str) -> u64,
+) -> Vec<Value> {
+    let itype = entry.instance_type.as_deref().and_then(catalogue::lookup);
+    (0..entry.count)
+        .map(|i| {
+            let zones = &entry.availability_zones;
+            let az = zones
+                .get(i as usize % zones.len().max(1))
+                .cloned()
+                .unwrap_or_else(|| format!("{region}a"));
+            let mut doc = json!({"availabilityZone": az, "region": region});
+            if let Some(p) = &entry.ec2_instance_id_prefix {
+                doc["instanceId"] = json!(format!("{p}-{}", next_index(p)));
+            }
+            if let Some(t) = &entry.instance_type {
+                doc["instanceType"] = json!(t);
+            }
+            json!({
+                "cluster": entry.cluster,
+                "instanceIdentityDocument": doc.to_string(),
+                "totalResources": total_resources(entry, itype),
+                "attributes": attribute_list(entry, itype),
+                "versionInfo": entry.version_info.clone().unwrap_or_else(|| json!({
+                    "agentVersion": DEFAULT_AGENT_VERSION,
+                    "agentHash": "ecsim",
+                    "dockerVersion": "DockerVersion: 25.0.8",
+                })),
+            })
+        })
+        .collect()
+}
+
+/// Catalogue CPU, MEMORY (and GPU), then the entry's totalResources replacing by name.
+fn total_resources(entry: &FleetEntry, itype: Option<&InstanceType>) -> Value {
+    let mut list: Vec<Value> = Vec::new();
+    if let Some(t) = itype {
+        list.push(
+            json!({"name": "CPU", "type": "INTEGER", "integerValue": t.registered_cpu_units()}),
+        );
+        list.push(
+            json!({"name": "MEMORY", "type": "INTEGER", "integerValue": t.registered_memory_mib}),
+        );
+        if t.gpus > 0 {
+            list.push(json!({"name": "GPU", "type": "INTEGER", "integerValue": t.gpus}));
+        }
+    }
+    for r in entry
+        .total_resources
+        .iter()
+        .flat_map(|v| v.as_array().into_iter().flatten())
+    {
+        let name = r.get("name").cloned();
+        list.retain(|x| x.get("name") != name.as_ref());
+        let mut r = r.clone();
+        if r.get("type").is_none() {
+            let kind = if r.get("stringSetValue").is_some() {
+                "STRINGSET"
+            } else {
+                "INTEGER"
+            };
+            r["type"] = json!(kind);
+        }
+        list.push(r);
+    }
+    Value::Array(list)
+}
+
+/// The ECS-optimized AMI's attributes for the type (x86_64 when unknown), then custom ones.
+fn attribute_list(entry: &FleetEntry, itype: Option<&InstanceType>) -> Value {
+    let reference = itype.or_else(|| catalogue::lookup("m5.large"));
+    let mut attrs: Vec<(String, Option<String>)> =
+        reference.map(catalogue::ami_attributes).unwrap_or_default();
+    attrs.retain(|(n, _)| n != "ecs.instance-type");
+    attrs.extend(entry.attributes.iter().cloned());
+    let list: Vec<Value> = attrs
+        .into_iter()
+        .map(|(name, value)| match value {
+            Some(v) => json!({"name": name, "value": v}),
+            None => json!({"name": name}),
+        })
+        .collect();
+    Value::Array(list)
+}

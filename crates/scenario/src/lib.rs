@@ -1,0 +1,25 @@
+//! ecsim-scenario: YAML/JSON scenario text to a validated `Scenario`, and the runner that plays
+//! it against the ECS API.
+//!
+//! Text comes in as `&str` (the CLI reads files); a `file:` reference is read through a loader
+//! the caller provides. Every contract violation is a `ScenarioError` with file, line, column
+//! and YAML path; nothing runs until the whole scenario is valid.
+
+pub mod catalogue;
+pub mod duration;
+pub mod error;
+pub mod fleet;
+pub mod load;
+pub mod matcher;
+pub mod model;
+pub mod node;
+pub mod reader;
+pub mod refs;
+pub mod request;
+pub mod runner;
+pub mod timeline;
+
+pub use error::ScenarioError;
+pub use load::{FileLoader, load};
+pub use model::Scenario;
+pub use runner::{Check, RunError, RunOptions, RunOutput, run};

@@ -1,0 +1,143 @@
+//! The validated scenario: plain data, ready to run.
+
+use crate::error::Loc;
+use ecsim_core::timing::Timing;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub description: Option<String>,
+    pub seed: u64,
+    pub region: String,
+    pub account_id: String,
+    pub until_ms: u64,
+    pub epoch_unix_ms: i64,
+    pub timing: Timing,
+    pub clusters: Vec<String>,
+    pub subnets: BTreeMap<String, String>,
+    pub fleet: Vec<FleetEntry>,
+    /// register_task_definition bodies, in order.
+    pub task_definitions: Vec<Request>,
+    pub timeline: Vec<Entry>,
+    pub expectations: Vec<Expectation>,
+    /// A stable hash of the scenario text (FNV-1a, 16 hex digits) for reports.
+    pub source_hash: String,
+}
+
+/// An ECS request with its place in the source.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub op: String,
+    pub body: Value,
+    pub file: String,
+    pub loc: Loc,
+}
+
+/// One `containerInstances` entry (also the body of `add_instances`).
+#[derive(Clone, Debug)]
+pub struct FleetEntry {
+    pub cluster: String,
+    pub count: u64,
+    pub instance_type: Option<String>,
+    pub availability_zones: Vec<String>,
+    pub attributes: Vec<(String, Option<String>)>,
+    pub version_info: Option<Value>,
+    pub ec2_instance_id_prefix: Option<String>,
+    pub total_resources: Option<Value>,
+    pub loc: Loc,
+}
+
+/// A timeline entry.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub at_ms: u64,
+    pub action: Action,
+    pub matcher: Option<Value>,
+    pub expect_error: Option<String>,
+    pub save: Option<String>,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub enum Action {
+    Api { op: String, body: Value },
+    Sim(SimEvent),
+}
+
+impl Action {
+    pub fn name(&self) -> &str {
+        match self {
+            Action::Api { op, .. } => op,
+            Action::Sim(e) => e.name(),
+        }
+    }
+}
+
+/// Faults and fleet changes.
+#[derive(Clone, Debug)]
+pub enum SimEvent {
+    FailInstances(Selector),
+    DisconnectAgents(Selector),
+    ReconnectAgents(Selector),
+    DrainInstances(Selector),
+    ActivateInstances(Selector),
+    CrashTasks(CrashSpec),
+    AddInstances(Box<FleetEntry>),
+}
+
+impl SimEvent {
+    pub fn name(&self) -> &'static str {
+        match self {
+            SimEvent::FailInstances(_) => "fail_instances",
+            SimEvent::DisconnectAgents(_) => "disconnect_agents",
+            SimEvent::ReconnectAgents(_) => "reconnect_agents",
+            SimEvent::DrainInstances(_) => "drain_instances",
+            SimEvent::ActivateInstances(_) => "activate_instances",
+            SimEvent::CrashTasks(_) => "crash_tasks",
+            SimEvent::AddInstances(_) => "add_instances",
+        }
+    }
+}
+
+/// Which container instances a simulator event acts on.
+#[derive(Clone, Debug)]
+pub struct Selector {
+    pub cluster: String,
+    pub by: SelectBy,
+}
+
+#[derive(Clone, Debug)]
+pub enum SelectBy {
+    /// Container instance ids or ARNs.
+    Instances(Vec<String>),
+    Ec2Ids(Vec<String>),
+    /// A Cluster Query Language expression.
+    Filter(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct CrashSpec {
+    pub cluster: String,
+    pub target: CrashTarget,
+    pub count: u64,
+    pub exit_code: i64,
+}
+
+#[derive(Clone, Debug)]
+pub enum CrashTarget {
+    Service(String),
+    Family(String),
+    Tasks(Vec<String>),
+}
+
+/// An `expect` entry: a read operation and a pattern its response must match.
+#[derive(Clone, Debug)]
+pub struct Expectation {
+    pub at_ms: u64,
+    pub op: String,
+    pub body: Value,
+    pub matcher: Value,
+    pub loc: Loc,
+}

@@ -1,0 +1,316 @@
+//! Runs a scenario: sets up the fleet and task definitions at time zero, plays the timeline on
+//! the simulated clock, and checks expectations after everything at their time has happened.
+
+mod sim;
+
+use crate::catalogue;
+use crate::error::Loc;
+use crate::matcher::{Mismatch, mismatches};
+use crate::model::{Action, Entry, Scenario};
+use crate::refs;
+use ecsim_api::{Api, ApiConfig, ApiError};
+use ecsim_core::engine::{EngineConfig, Step};
+use ecsim_core::time::SimTime;
+use ecsim_core::trace::Field;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Command-line overrides of a run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions {
+    pub seed: Option<u64>,
+    pub until_ms: Option<u64>,
+    pub max_events: Option<u64>,
+}
+
+/// The outcome of one assertion (an `expect` entry, or a timeline entry's match/expectError).
+#[derive(Clone, Debug)]
+pub struct Check {
+    pub at_ms: u64,
+    /// What was checked: `expect[2] describe_clusters` or `timeline[0] run_task`.
+    pub what: String,
+    pub loc: Loc,
+    pub failures: Vec<Mismatch>,
+}
+
+impl Check {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// An error that ends the run (exit 1): a bad reference, a failed setup call, the event limit.
+#[derive(Clone, Debug)]
+pub struct RunError {
+    pub at_ms: u64,
+    pub what: String,
+    pub loc: Option<Loc>,
+    pub message: String,
+}
+
+pub struct RunOutput {
+    pub api: Api,
+    pub seed: u64,
+    pub until_ms: u64,
+    pub checks: Vec<Check>,
+    /// Expectations not reached because `--until` cut the run short.
+    pub skipped: usize,
+    pub error: Option<RunError>,
+}
+
+struct Runner<'s> {
+    scenario: &'s Scenario,
+    api: Api,
+    until: SimTime,
+    saved: BTreeMap<String, Value>,
+    checks: Vec<Check>,
+    ec2_counters: BTreeMap<String, u64>,
+}
+
+/// Runs `scenario` to its end (or the first run error).
+pub fn run(scenario: &Scenario, options: RunOptions) -> RunOutput {
+    let seed = options.seed.unwrap_or(scenario.seed);
+    let until_ms = options.until_ms.unwrap_or(scenario.until_ms);
+    let config = ApiConfig {
+        region: scenario.region.clone(),
+        account_id: scenario.account_id.clone(),
+        epoch_unix_ms: scenario.epoch_unix_ms,
+        subnet_zones: scenario.subnets.clone(),
+        eni_limit_of: |t| catalogue::lookup(t).map(|c| c.eni_limit),
+    };
+    let engine = EngineConfig {
+        seed,
+        timing: scenario.timing,
+        max_events: options
+            .max_events
+            .unwrap_or(EngineConfig::default().max_events),
+    };
+    let mut r = Runner {
+        scenario,
+        api: Api::new(config, engine),
+        until: SimTime(until_ms),
+        saved: BTreeMap::new(),
+        checks: Vec::new(),
+        ec2_counters: BTreeMap::new(),
+    };
+    let error = r.setup().err().or_else(|| r.play().err());
+    let skipped = scenario
+        .expectations
+        .iter()
+        .filter(|e| e.at_ms > until_ms)
+        .count();
+    RunOutput {
+        api: r.api,
+        seed,
+        until_ms,
+        checks: r.checks,
+        skipped,
+        error,
+    }
+}
+
+impl Runner<'_> {
+    /// Time zero: the default cluster, `clusters`, the fleet, the task definitions.
+    fn setup(&mut self) -> Result<(), RunError> {
+        let s = self.scenario;
+        let mut clusters = vec!["default".to_string()];
+        clusters.extend(s.clusters.iter().filter(|c| *c != "default").cloned());
+        for name in clusters {
+            self.setup_call(
+                "clusters",
+                None,
+                "create_cluster",
+                &serde_json::json!({"clusterName": name}),
+            )?;
+        }
+        for (i, entry) in s.fleet.iter().enumerate() {
+            let what = format!("containerInstances[{i}]");
+            for body in self.expand(entry) {
+                self.setup_call(&what, Some(entry.loc), "register_container_instance", &body)?;
+            }
+        }
+        for (i, td) in s.task_definitions.iter().enumerate() {
+            let what = format!("taskDefinitions[{i}] ({})", td.file);
+            self.setup_call(&what, Some(td.loc), &td.op, &td.body)?;
+        }
+        for (i, e) in s.timeline.iter().enumerate() {
+            self.api
+                .engine
+                .schedule_external(SimTime(e.at_ms), i as u32);
+        }
+        Ok(())
+    }
+
+    fn expand(&mut self, entry: &crate::model::FleetEntry) -> Vec<Value> {
+        let counters = &mut self.ec2_counters;
+        let mut next = |prefix: &str| {
+            let c = counters.entry(prefix.to_string()).or_insert(0);
+            *c += 1;
+            *c
+        };
+        crate::fleet::expand(entry, &self.scenario.region, &mut next)
+    }
+
+    fn setup_call(
+        &mut self,
+        what: &str,
+        loc: Option<Loc>,
+        op: &str,
+        body: &Value,
+    ) -> Result<Value, RunError> {
+        self.call(op, body).map_err(|e| RunError {
+            at_ms: 0,
+            what: what.to_string(),
+            loc,
+            message: format!("{op} failed: {e}"),
+        })
+    }
+
+    /// An API call, traced: `ApiCall` before, `ApiError` after a failure.
+    fn call(&mut self, op: &str, body: &Value) -> Result<Value, ApiError> {
+        self.api
+            .engine
+            .record("ApiCall", vec![("operation", op.into())]);
+        let result = self.api.call(op, body);
+        if let Err(e) = &result {
+            let fields = vec![
+                ("operation", Field::from(op)),
+                ("code", e.code.clone().into()),
+                ("message", e.message.clone().into()),
+            ];
+            self.api.engine.record("ApiError", fields);
+        }
+        result
+    }
+
+    /// The event loop, with expectations run once their time is fully processed.
+    fn play(&mut self) -> Result<(), RunError> {
+        let mut pending: Vec<usize> = (0..self.scenario.expectations.len()).collect();
+        pending.sort_by_key(|i| self.scenario.expectations[*i].at_ms);
+        let mut next_expect = 0;
+        loop {
+            let next_event = self.api.engine.next_time().filter(|t| *t <= self.until);
+            while let Some(&i) = pending.get(next_expect) {
+                let at = SimTime(self.scenario.expectations[i].at_ms);
+                if at > self.until || next_event.is_some_and(|t| t <= at) {
+                    break;
+                }
+                self.api.engine.advance_to(at);
+                self.expectation(i);
+                next_expect += 1;
+            }
+            if next_event.is_none() {
+                break;
+            }
+            let step = self.api.engine.step().map_err(|e| RunError {
+                at_ms: e.at.as_ms(),
+                what: "the run".into(),
+                loc: None,
+                message: e.to_string(),
+            })?;
+            if let Some(Step::External(_, i)) = step {
+                self.entry(i as usize)?;
+            }
+        }
+        self.api.engine.advance_to(self.until);
+        Ok(())
+    }
+
+    fn expectation(&mut self, i: usize) {
+        let e = &self.scenario.expectations[i];
+        let what = format!("expect[{i}] {}", e.op);
+        let failures = match self.api.call(&e.op, &e.body) {
+            Ok(response) => mismatches(&e.matcher, &response),
+            Err(err) => vec![Mismatch {
+                path: String::new(),
+                expected: "a response".into(),
+                actual: err.to_string(),
+            }],
+        };
+        self.checks.push(Check {
+            at_ms: e.at_ms,
+            what,
+            loc: e.loc,
+            failures,
+        });
+    }
+
+    fn entry(&mut self, i: usize) -> Result<(), RunError> {
+        let e: &Entry = &self.scenario.timeline[i];
+        let what = format!("timeline[{i}] {}", e.action.name());
+        let run_error = |message: String| RunError {
+            at_ms: e.at_ms,
+            what: what.clone(),
+            loc: Some(e.loc),
+            message,
+        };
+        let result = match &e.action {
+            Action::Api { op, body } => {
+                let body = self.resolve(body).map_err(run_error)?;
+                self.call(op, &body)
+            }
+            Action::Sim(event) => {
+                self.api
+                    .engine
+                    .record("SimulatorEvent", vec![("event", event.name().into())]);
+                let mut next = |p: &str| {
+                    let c = self.ec2_counters.entry(p.to_string()).or_insert(0);
+                    *c += 1;
+                    *c
+                };
+                sim::apply(&mut self.api, event, &self.scenario.region, &mut next)
+            }
+        };
+        self.assert_entry(i, &what, result);
+        Ok(())
+    }
+
+    fn resolve(&self, body: &Value) -> Result<Value, String> {
+        let api = &self.api;
+        let lookup = |id: &str| {
+            let w = api.engine.world();
+            w.instances()
+                .iter()
+                .rev()
+                .find(|inst| inst.ec2_instance_id == id)
+                .map(|inst| api.instance_arn(inst.id))
+        };
+        refs::substitute(body, &self.saved, &lookup)
+    }
+
+    fn assert_entry(&mut self, i: usize, what: &str, result: Result<Value, ApiError>) {
+        let e = &self.scenario.timeline[i];
+        let failures = match (&result, &e.expect_error, &e.matcher) {
+            (Ok(_), Some(code), _) => vec![Mismatch {
+                path: String::new(),
+                expected: code.clone(),
+                actual: "success".into(),
+            }],
+            (Err(err), Some(code), _) if &err.code != code => {
+                vec![Mismatch {
+                    path: String::new(),
+                    expected: code.clone(),
+                    actual: err.to_string(),
+                }]
+            }
+            (Err(err), None, Some(_)) => vec![Mismatch {
+                path: String::new(),
+                expected: "a response".into(),
+                actual: err.to_string(),
+            }],
+            (Ok(v), None, Some(m)) => mismatches(m, v),
+            _ => Vec::new(),
+        };
+        if e.expect_error.is_some() || e.matcher.is_some() {
+            self.checks.push(Check {
+                at_ms: e.at_ms,
+                what: what.to_string(),
+                loc: e.loc,
+                failures,
+            });
+        }
+        if let (Some(name), Ok(v)) = (&e.save, result) {
+            self.saved.insert(name.clone(), v);
+        }
+    }
+}

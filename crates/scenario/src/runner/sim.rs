@@ -1,0 +1,156 @@
+//! Simulator events of the timeline: faults and fleet changes, applied to the engine.
+
+use crate::model::{CrashSpec, CrashTarget, SelectBy, Selector, SimEvent};
+use ecsim_api::{Api, ApiError};
+use ecsim_core::cql;
+use ecsim_core::ids::{InstanceId, TaskId};
+use ecsim_core::instance::InstanceStatus;
+use ecsim_core::rng::Purpose;
+use ecsim_core::task::TaskStatus;
+use serde_json::{Value, json};
+
+/// Applies one event; the response lists what it acted on, so `match` can assert it.
+pub(super) fn apply(
+    api: &mut Api,
+    event: &SimEvent,
+    region: &str,
+    next: &mut dyn FnMut(&str) -> u64,
+) -> Result<Value, ApiError> {
+    match event {
+        SimEvent::FailInstances(s) => each_instance(api, s, |api, i| api.engine.fail_instance(i)),
+        SimEvent::DisconnectAgents(s) => {
+            each_instance(api, s, |api, i| api.engine.set_agent_connected(i, false))
+        }
+        SimEvent::ReconnectAgents(s) => {
+            each_instance(api, s, |api, i| api.engine.set_agent_connected(i, true))
+        }
+        SimEvent::DrainInstances(s) => set_state(api, s, "DRAINING"),
+        SimEvent::ActivateInstances(s) => set_state(api, s, "ACTIVE"),
+        SimEvent::CrashTasks(c) => crash(api, c),
+        SimEvent::AddInstances(entry) => {
+            let mut arns = Vec::new();
+            for body in crate::fleet::expand(entry, region, next) {
+                let r = api.call("register_container_instance", &body)?;
+                arns.push(r["containerInstance"]["containerInstanceArn"].clone());
+            }
+            Ok(json!({"containerInstanceArns": arns}))
+        }
+    }
+}
+
+/// The instances a selector names, in registration order.
+fn select(api: &Api, s: &Selector) -> Result<Vec<InstanceId>, ApiError> {
+    let cluster = api
+        .engine
+        .world()
+        .active_cluster(&s.cluster)
+        .ok_or_else(|| ApiError::new("ClusterNotFoundException", "Cluster not found."))?;
+    let w = api.engine.world();
+    let not_found = |r: &str| {
+        ApiError::invalid(format!(
+            "The referenced container instance was not found: {r}."
+        ))
+    };
+    match &s.by {
+        SelectBy::Instances(refs) => refs
+            .iter()
+            .map(|r| api_find(api, cluster, r).ok_or_else(|| not_found(r)))
+            .collect(),
+        SelectBy::Ec2Ids(ids) => ids
+            .iter()
+            .map(|r| w.instance_by_ec2_id(cluster, r).ok_or_else(|| not_found(r)))
+            .collect(),
+        SelectBy::Filter(f) => {
+            let expr = cql::parse(f).map_err(|e| ApiError::invalid(format!("filter: {e}")))?;
+            Ok(w.registered_instances(cluster)
+                .into_iter()
+                .filter(|i| expr.matches(&api.view(*i)))
+                .collect())
+        }
+    }
+}
+
+fn api_find(api: &Api, cluster: ecsim_core::ids::ClusterId, reference: &str) -> Option<InstanceId> {
+    let w = api.engine.world();
+    let id = ecsim_api::arn::scoped_id(reference, "container-instance").1;
+    w.instance_by_uuid(cluster, id)
+}
+
+fn each_instance(
+    api: &mut Api,
+    s: &Selector,
+    f: impl Fn(&mut Api, InstanceId),
+) -> Result<Value, ApiError> {
+    let ids = select(api, s)?;
+    let arns: Vec<Value> = ids.iter().map(|i| json!(api.instance_arn(*i))).collect();
+    for i in ids {
+        f(api, i);
+    }
+    Ok(json!({"containerInstanceArns": arns}))
+}
+
+fn set_state(api: &mut Api, s: &Selector, status: &str) -> Result<Value, ApiError> {
+    let ids = select(api, s)?;
+    let arns: Vec<String> = ids
+        .iter()
+        .filter(|i| api.engine.world().instance(**i).status != InstanceStatus::Inactive)
+        .map(|i| api.instance_arn(*i))
+        .collect();
+    if arns.is_empty() {
+        return Ok(json!({"containerInstances": [], "failures": []}));
+    }
+    let body = json!({"cluster": s.cluster, "containerInstances": arns, "status": status});
+    api.call("update_container_instances_state", &body)
+}
+
+fn crash(api: &mut Api, c: &CrashSpec) -> Result<Value, ApiError> {
+    let mut victims = candidates(api, c)?;
+    if (victims.len() as u64) > c.count {
+        api.engine.rng().shuffle(Purpose::Faults, &mut victims);
+        victims.truncate(c.count as usize);
+        victims.sort();
+    }
+    let arns: Vec<Value> = victims.iter().map(|t| json!(api.task_arn(*t))).collect();
+    for t in victims {
+        api.engine.crash_task(t, c.exit_code);
+    }
+    Ok(json!({"taskArns": arns}))
+}
+
+/// RUNNING tasks of the cluster that the target names, in creation order.
+fn candidates(api: &Api, c: &CrashSpec) -> Result<Vec<TaskId>, ApiError> {
+    let w = api.engine.world();
+    let cluster = w
+        .active_cluster(&c.cluster)
+        .ok_or_else(|| ApiError::new("ClusterNotFoundException", "Cluster not found."))?;
+    let running = |t: &TaskId| w.task(*t).last_status == TaskStatus::Running;
+    let tasks = &w.cluster(cluster).tasks;
+    Ok(match &c.target {
+        CrashTarget::Service(s) => {
+            let group = format!("service:{s}");
+            tasks
+                .iter()
+                .copied()
+                .filter(running)
+                .filter(|t| w.task(*t).group == group)
+                .collect()
+        }
+        CrashTarget::Family(f) => tasks
+            .iter()
+            .copied()
+            .filter(running)
+            .filter(|t| &w.task_def(w.task(*t).task_def).family == f)
+            .collect(),
+        CrashTarget::Tasks(refs) => {
+            let mut out = Vec::new();
+            for r in refs {
+                let id = ecsim_api::arn::scoped_id(r, "task").1;
+                let t = w.task_by_uuid(cluster, id).ok_or_else(|| {
+                    ApiError::invalid(format!("The referenced task was not found: {r}."))
+                })?;
+                out.push(t);
+            }
+            out.into_iter().filter(running).collect()
+        }
+    })
+}

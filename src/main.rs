@@ -1,0 +1,181 @@
+//! The `ecsim` command: run and validate scenarios.
+//!
+//! Exit status: 0 when the run completed and every expectation held; 1 when an expectation
+//! failed or the run stopped on an error; 2 when the scenario is invalid or the command line is
+//! wrong. Output files are written only for a run that started.
+
+use clap::{Parser, Subcommand};
+use ecsim::report;
+use ecsim::scenario::{self, RunOptions, Scenario, ScenarioError};
+use miette::{LabeledSpan, MietteDiagnostic, NamedSource, Report};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// A deterministic discrete-event simulator of Amazon ECS scheduling and task placement.
+///
+/// Scenarios are YAML (or JSON) files that describe a fleet of container instances, task
+/// definitions, a timeline of ECS API calls and faults on a simulated clock, and expectations
+/// about the responses. The same scenario, seed and binary always give byte-identical outputs.
+#[derive(Parser)]
+#[command(name = "ecsim", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario and check its expectations.
+    ///
+    /// Prints a short summary (or summary.json with --json). Exit status 0: every expectation
+    /// held; 1: an expectation failed or the run hit an error; 2: invalid scenario or usage.
+    Run {
+        /// The scenario file (.yaml, .yml or .json).
+        scenario: PathBuf,
+        /// Seed for every random choice (overrides the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Simulated end time, e.g. 30m or 2h (overrides the scenario's `until`).
+        #[arg(long, value_parser = parse_until)]
+        until: Option<u64>,
+        /// Write summary.json and events.jsonl into this directory.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print summary.json to standard output instead of the human summary.
+        #[arg(long)]
+        json: bool,
+        /// Stop the run after this many simulated events.
+        #[arg(long, value_name = "N")]
+        max_events: Option<u64>,
+    },
+    /// Check a scenario against the format without running it.
+    Validate {
+        /// The scenario file (.yaml, .yml or .json).
+        scenario: PathBuf,
+    },
+}
+
+fn parse_until(s: &str) -> Result<u64, String> {
+    scenario::duration::parse_duration(s)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate { scenario } => match load(&scenario) {
+            Ok(s) => {
+                println!("{}: valid scenario `{}`", scenario.display(), s.name);
+                ExitCode::SUCCESS
+            }
+            Err(code) => code,
+        },
+        Command::Run {
+            scenario,
+            seed,
+            until,
+            out,
+            json,
+            max_events,
+        } => {
+            let Ok(s) = load(&scenario) else {
+                return ExitCode::from(2);
+            };
+            let options = RunOptions {
+                seed,
+                until_ms: until,
+                max_events,
+            };
+            run(&scenario, &s, options, out.as_deref(), json)
+        }
+    }
+}
+
+fn run(path: &Path, s: &Scenario, options: RunOptions, out: Option<&Path>, json: bool) -> ExitCode {
+    let result = scenario::run(s, options);
+    let summary = report::summary(s, &result);
+    let summary_text = format!(
+        "{}\n",
+        serde_json::to_string_pretty(&summary).unwrap_or_default()
+    );
+    if let Some(dir) = out {
+        let events = report::events_jsonl(result.api.engine.trace().records());
+        let written = std::fs::create_dir_all(dir)
+            .and_then(|()| std::fs::write(dir.join("summary.json"), &summary_text))
+            .and_then(|()| std::fs::write(dir.join("events.jsonl"), events));
+        if let Err(e) = written {
+            eprintln!("error: cannot write to {}: {e}", dir.display());
+            return ExitCode::from(2);
+        }
+    }
+    let human = report::human(s, &path.display().to_string(), &result);
+    if json {
+        print!("{summary_text}");
+        eprint!("{human}");
+    } else {
+        print!("{human}");
+    }
+    let failed = result.error.is_some() || result.checks.iter().any(|c| !c.passed());
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Reads and validates a scenario; on failure prints a located error and returns exit code 2.
+fn load(path: &Path) -> Result<Scenario, ExitCode> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("error: cannot read {name}: {e}");
+        ExitCode::from(2)
+    })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let files = |rel: &str| std::fs::read_to_string(dir.join(rel)).map_err(|e| e.to_string());
+    scenario::load(&text, &name, &files).map_err(|e| {
+        let source = if e.file == name {
+            text.clone()
+        } else {
+            std::fs::read_to_string(dir.join(&e.file)).unwrap_or_default()
+        };
+        eprintln!("{:?}", diagnostic(&e, source));
+        ExitCode::from(2)
+    })
+}
+
+fn diagnostic(e: &ScenarioError, source: String) -> Report {
+    let mut d = MietteDiagnostic::new(e.to_string()).with_code("ecsim::invalid_scenario");
+    if let Some(offset) = byte_offset(&source, e.loc.line, e.loc.column) {
+        let label = if e.path.is_empty() {
+            "here".to_string()
+        } else {
+            e.path.clone()
+        };
+        d = d.with_label(LabeledSpan::at(
+            offset..offset + token_len(&source[offset..]),
+            label,
+        ));
+    }
+    if let Some(h) = &e.help {
+        d = d.with_help(h.clone());
+    }
+    Report::new(d).with_source_code(NamedSource::new(e.file.clone(), source))
+}
+
+/// The byte offset of a 1-based line and character column.
+fn byte_offset(text: &str, line: usize, column: usize) -> Option<usize> {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    let line_text = text.get(start..)?.lines().next().unwrap_or("");
+    let within = line_text
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(line_text.len(), |(i, _)| i);
+    Some(start + within)
+}
+
+fn token_len(s: &str) -> usize {
+    s.find([':', ',', '}', ']', '\n']).unwrap_or(s.len()).max(1)
+}
