@@ -255,6 +255,9 @@ mod tests {
     #[test]
     fn json_loads_too() {
         let doc = parse_document("{\"name\": \"x\", \"n\": [1, 2]}", "t.json").unwrap();
-        assert_eq!(doc.value.to_json(), serde_json::json!({"name": "x", "n": [1, 2]}));
+        assert_eq!(
+            doc.value.to_json(),
+            serde_json::json!({"name": "x", "n": [1, 2]})
+        );
     }
 }

@@ -198,10 +198,11 @@ impl Engine {
 
     /// The agent connects or disconnects (`agentConnected`).
     pub fn set_agent_connected(&mut self, id: InstanceId, connected: bool) {
-        let inst = self.instance_mut(id);
-        if inst.agent_connected == connected || inst.status == InstanceStatus::Inactive {
+        let current = self.world.instance(id);
+        if current.agent_connected == connected || current.status == InstanceStatus::Inactive {
             return;
         }
+        let inst = self.instance_mut(id);
         inst.agent_connected = connected;
         let ec2 = inst.ec2_instance_id.clone();
         self.record(

@@ -291,10 +291,10 @@ impl Engine {
 
     pub(super) fn on_task_provisioned(&mut self, id: TaskId) {
         let now = self.now;
-        let t = self.task_mut(id);
-        if t.last_status != TaskStatus::Provisioning || t.desired_status != DesiredStatus::Running {
+        if !self.is_starting(id, TaskStatus::Provisioning) {
             return;
         }
+        let t = self.task_mut(id);
         t.last_status = TaskStatus::Pending;
         t.pull_started_at = Some(now);
         self.record_status(id);
@@ -304,10 +304,10 @@ impl Engine {
 
     pub(super) fn on_task_started(&mut self, id: TaskId) {
         let now = self.now;
-        let t = self.task_mut(id);
-        if t.last_status != TaskStatus::Pending || t.desired_status != DesiredStatus::Running {
+        if !self.is_starting(id, TaskStatus::Pending) {
             return;
         }
+        let t = self.task_mut(id);
         t.last_status = TaskStatus::Running;
         t.pull_stopped_at = Some(now);
         t.started_at = Some(now);
@@ -321,10 +321,11 @@ impl Engine {
     /// StopTask and every graceful stop: desiredStatus STOPPED; a running task goes through
     /// STOPPING for the stopping delay (capped by the stop timeout), a task that never ran stops now.
     pub fn stop_task(&mut self, id: TaskId, cause: StopCause) {
-        let t = self.task_mut(id);
-        if t.last_status == TaskStatus::Stopped || t.last_status == TaskStatus::Stopping {
+        let status = self.world.task(id).last_status;
+        if status == TaskStatus::Stopped || status == TaskStatus::Stopping {
             return;
         }
+        let t = self.task_mut(id);
         t.desired_status = DesiredStatus::Stopped;
         t.stop.get_or_insert(cause);
         match t.last_status {
@@ -335,6 +336,9 @@ impl Engine {
 
     /// Stops a task at once (its host is gone).
     pub(crate) fn stop_now(&mut self, id: TaskId, cause: StopCause) {
+        if self.world.task(id).last_status == TaskStatus::Stopped {
+            return;
+        }
         let t = self.task_mut(id);
         t.desired_status = DesiredStatus::Stopped;
         t.stop.get_or_insert(cause);
@@ -357,10 +361,10 @@ impl Engine {
 
     pub(super) fn finish_stop(&mut self, id: TaskId) {
         let now = self.now;
-        let t = self.task_mut(id);
-        if t.last_status == TaskStatus::Stopped {
+        if self.world.task(id).last_status == TaskStatus::Stopped {
             return;
         }
+        let t = self.task_mut(id);
         t.last_status = TaskStatus::Stopped;
         t.desired_status = DesiredStatus::Stopped;
         t.execution_stopped_at = Some(now);
@@ -375,10 +379,10 @@ impl Engine {
     /// An essential container exits with `exit_code`: the task stops (EssentialContainerExited).
     /// Returns false when the task is not RUNNING.
     pub fn crash_task(&mut self, id: TaskId, exit_code: i64) -> bool {
-        let t = self.task_mut(id);
-        if t.last_status != TaskStatus::Running {
+        if self.world.task(id).last_status != TaskStatus::Running {
             return false;
         }
+        let t = self.task_mut(id);
         if let Some(c) = t.containers.iter_mut().find(|c| c.essential) {
             c.last_status = TaskStatus::Stopped;
             c.exit_code = Some(exit_code);
@@ -430,6 +434,13 @@ impl Engine {
         }
     }
 
+    /// Whether a task is in `status` on its way to RUNNING (and not being stopped).
+    fn is_starting(&self, id: TaskId, status: TaskStatus) -> bool {
+        let t = self.world.task(id);
+        t.last_status == status && t.desired_status == DesiredStatus::Running
+    }
+
+    /// The task, for a change: bumps its `version`, as every ECS change does.
     fn task_mut(&mut self, id: TaskId) -> &mut Task {
         let t = &mut self.world.tasks[id.index()];
         t.version += 1;
