@@ -1,8 +1,11 @@
-//! The event queue: a min-heap ordered by `(SimTime, seq)`.
+//! The event queue: a min-heap ordered by `(SimTime, class, seq)`.
 //!
-//! Contract: events pop in time order; events with the same time pop in the order they were
-//! pushed (FIFO), because every push takes the next value of a monotonically increasing sequence
-//! number. This total order is what makes a run reproducible.
+//! Contract: events pop in time order. At the same time, events of a lower class pop first (the
+//! engine puts its own lifecycle events in class 0 and a driver's timeline entries in class 1,
+//! so everything the simulation has due at a millisecond happens before the next timeline entry
+//! of that millisecond). Within a time and class, events pop in the order they were pushed (FIFO):
+//! every push takes the next value of a monotonically increasing sequence number. This total
+//! order is what makes a run reproducible.
 
 use crate::time::SimTime;
 use std::cmp::Reverse;
@@ -11,13 +14,20 @@ use std::collections::BinaryHeap;
 #[derive(Debug)]
 struct Entry<E> {
     time: SimTime,
+    class: u8,
     seq: u64,
     event: E,
 }
 
+impl<E> Entry<E> {
+    fn key(&self) -> (SimTime, u8, u64) {
+        (self.time, self.class, self.seq)
+    }
+}
+
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        (self.time, self.seq) == (other.time, other.seq)
+        self.key() == other.key()
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -28,7 +38,7 @@ impl<E> PartialOrd for Entry<E> {
 }
 impl<E> Ord for Entry<E> {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.time, self.seq).cmp(&(other.time, other.seq))
+        self.key().cmp(&other.key())
     }
 }
 
@@ -49,11 +59,21 @@ impl<E> Default for EventQueue<E> {
 }
 
 impl<E> EventQueue<E> {
-    /// Schedules `event` at `time`, after every event already scheduled at that time.
+    /// Schedules `event` at `time` in class 0, after every class-0 event already there.
     pub fn push(&mut self, time: SimTime, event: E) {
+        self.push_in(time, 0, event);
+    }
+
+    /// Schedules `event` at `time` in `class`, after every event already there in that class.
+    pub fn push_in(&mut self, time: SimTime, class: u8, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Reverse(Entry { time, seq, event }));
+        self.heap.push(Reverse(Entry {
+            time,
+            class,
+            seq,
+            event,
+        }));
     }
 
     /// The time of the next event, if any.
@@ -96,6 +116,16 @@ mod tests {
                 (SimTime(5), "c")
             ]
         );
+    }
+
+    #[test]
+    fn lower_class_first_at_the_same_time() {
+        let mut q = EventQueue::default();
+        q.push_in(SimTime(5), 1, "entry");
+        q.push(SimTime(5), "internal");
+        q.push_in(SimTime(4), 1, "early entry");
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
+        assert_eq!(order, vec!["early entry", "internal", "entry"]);
     }
 
     #[test]

@@ -196,7 +196,7 @@ impl Runner<'_> {
                     break;
                 }
                 self.api.engine.advance_to(at);
-                self.expectation(i);
+                self.expectation(i)?;
                 next_expect += 1;
             }
             if next_event.is_none() {
@@ -216,11 +216,19 @@ impl Runner<'_> {
         Ok(())
     }
 
-    fn expectation(&mut self, i: usize) {
+    fn expectation(&mut self, i: usize) -> Result<(), RunError> {
         let e = &self.scenario.expectations[i];
         let what = format!("expect[{i}] {}", e.op);
-        let failures = match self.api.call(&e.op, &e.body) {
-            Ok(response) => mismatches(&e.matcher, &response),
+        let run_error = |message: String| RunError {
+            at_ms: e.at_ms,
+            what: what.clone(),
+            loc: Some(e.loc),
+            message,
+        };
+        let body = self.resolve(&e.body).map_err(run_error)?;
+        let matcher = self.resolve(&e.matcher).map_err(run_error)?;
+        let failures = match self.api.call(&e.op, &body) {
+            Ok(response) => mismatches(&matcher, &response),
             Err(err) => vec![Mismatch {
                 path: String::new(),
                 expected: "a response".into(),
@@ -233,6 +241,7 @@ impl Runner<'_> {
             loc: e.loc,
             failures,
         });
+        Ok(())
     }
 
     fn entry(&mut self, i: usize) -> Result<(), RunError> {
@@ -244,6 +253,12 @@ impl Runner<'_> {
             loc: Some(e.loc),
             message,
         };
+        let matcher = e
+            .matcher
+            .as_ref()
+            .map(|m| self.resolve(m))
+            .transpose()
+            .map_err(run_error)?;
         let result = match &e.action {
             Action::Api { op, body } => {
                 let body = self.resolve(body).map_err(run_error)?;
@@ -261,7 +276,7 @@ impl Runner<'_> {
                 sim::apply(&mut self.api, event, &self.scenario.region, &mut next)
             }
         };
-        self.assert_entry(i, &what, result);
+        self.assert_entry(i, &what, matcher.as_ref(), result);
         Ok(())
     }
 
@@ -278,9 +293,15 @@ impl Runner<'_> {
         refs::substitute(body, &self.saved, &lookup)
     }
 
-    fn assert_entry(&mut self, i: usize, what: &str, result: Result<Value, ApiError>) {
+    fn assert_entry(
+        &mut self,
+        i: usize,
+        what: &str,
+        matcher: Option<&Value>,
+        result: Result<Value, ApiError>,
+    ) {
         let e = &self.scenario.timeline[i];
-        let failures = match (&result, &e.expect_error, &e.matcher) {
+        let failures = match (&result, &e.expect_error, matcher) {
             (Ok(_), Some(code), _) => vec![Mismatch {
                 path: String::new(),
                 expected: code.clone(),

@@ -75,7 +75,7 @@ pub(crate) fn parse<T: DeserializeOwned>(body: &Value) -> Result<T, ApiError> {
 
 impl Api {
     /// An ACTIVE cluster by name or ARN (`default` when omitted).
-    pub(crate) fn cluster(&self, reference: Option<&str>) -> Result<ClusterId, ApiError> {
+    pub fn cluster(&self, reference: Option<&str>) -> Result<ClusterId, ApiError> {
         let name = arn::cluster_name(reference.unwrap_or("default"));
         self.engine
             .world()
@@ -84,7 +84,7 @@ impl Api {
     }
 
     /// A container instance of `cluster` by id or ARN.
-    pub(crate) fn find_instance(&self, cluster: ClusterId, reference: &str) -> Option<InstanceId> {
+    pub fn find_instance(&self, cluster: ClusterId, reference: &str) -> Option<InstanceId> {
         let (arn_cluster, id) = arn::scoped_id(reference, "container-instance");
         let w = self.engine.world();
         if arn_cluster.is_some_and(|c| c != w.cluster(cluster).name) {
@@ -94,7 +94,7 @@ impl Api {
     }
 
     /// A task of `cluster` by id or ARN.
-    pub(crate) fn find_task(&self, cluster: ClusterId, reference: &str) -> Option<TaskId> {
+    pub fn find_task(&self, cluster: ClusterId, reference: &str) -> Option<TaskId> {
         let (arn_cluster, id) = arn::scoped_id(reference, "task");
         let w = self.engine.world();
         if arn_cluster.is_some_and(|c| c != w.cluster(cluster).name) {
@@ -105,7 +105,7 @@ impl Api {
 
     /// A task definition by `family`, `family:revision` or ARN; `family` alone is the latest
     /// ACTIVE revision.
-    pub(crate) fn find_task_def(&self, reference: &str) -> Option<TaskDefId> {
+    pub fn find_task_def(&self, reference: &str) -> Option<TaskDefId> {
         let w = self.engine.world();
         match arn::task_definition_ref(reference) {
             (family, None) => w.latest_active(family),

@@ -239,10 +239,10 @@ impl Engine {
     /// UpdateContainerAgent: PENDING now, UPDATED to the latest version after the timing delay.
     pub fn update_agent(&mut self, id: InstanceId) -> Result<(), Rejection> {
         let inst = self.world.instance(id);
-        if !inst.agent_connected {
+        if inst.status == InstanceStatus::Inactive || !inst.agent_connected {
             return Err(Rejection::new(
-                "AgentUpdateFailedException",
-                "The container instance agent is not connected.",
+                "ClientException",
+                "The container instance is not connected to its agent; the agent cannot be updated.",
             ));
         }
         if inst.agent_update_status == Some(AgentUpdateStatus::Pending) {
@@ -264,6 +264,11 @@ impl Engine {
     }
 
     pub(super) fn on_agent_updated(&mut self, id: InstanceId) {
+        let current = self.world.instance(id);
+        let pending = current.agent_update_status == Some(AgentUpdateStatus::Pending);
+        if current.status == InstanceStatus::Inactive || !pending {
+            return;
+        }
         let inst = self.instance_mut(id);
         inst.agent_update_status = Some(AgentUpdateStatus::Updated);
         inst.version_info.agent_version = Some(LATEST_AGENT_VERSION.into());

@@ -157,9 +157,10 @@ impl Engine {
         &mut self.rng
     }
 
-    /// Schedules a driver entry.
+    /// Schedules a driver entry. At the same millisecond it runs after the engine's own
+    /// events (see `queue`), so it sees everything that was due before it.
     pub fn schedule_external(&mut self, at: SimTime, entry: u32) {
-        self.queue.push(at, Event::External(entry));
+        self.queue.push_in(at, 1, Event::External(entry));
     }
 
     /// The time of the next event, if any.

@@ -54,7 +54,7 @@ fn select(api: &Api, s: &Selector) -> Result<Vec<InstanceId>, ApiError> {
     match &s.by {
         SelectBy::Instances(refs) => refs
             .iter()
-            .map(|r| api_find(api, cluster, r).ok_or_else(|| not_found(r)))
+            .map(|r| api.find_instance(cluster, r).ok_or_else(|| not_found(r)))
             .collect(),
         SelectBy::Ec2Ids(ids) => ids
             .iter()
@@ -68,12 +68,6 @@ fn select(api: &Api, s: &Selector) -> Result<Vec<InstanceId>, ApiError> {
                 .collect())
         }
     }
-}
-
-fn api_find(api: &Api, cluster: ecsim_core::ids::ClusterId, reference: &str) -> Option<InstanceId> {
-    let w = api.engine.world();
-    let id = ecsim_api::arn::scoped_id(reference, "container-instance").1;
-    w.instance_by_uuid(cluster, id)
 }
 
 fn each_instance(
@@ -144,8 +138,7 @@ fn candidates(api: &Api, c: &CrashSpec) -> Result<Vec<TaskId>, ApiError> {
         CrashTarget::Tasks(refs) => {
             let mut out = Vec::new();
             for r in refs {
-                let id = ecsim_api::arn::scoped_id(r, "task").1;
-                let t = w.task_by_uuid(cluster, id).ok_or_else(|| {
+                let t = api.find_task(cluster, r).ok_or_else(|| {
                     ApiError::invalid(format!("The referenced task was not found: {r}."))
                 })?;
                 out.push(t);
