@@ -233,13 +233,29 @@ fn from_file(
         )
     })?;
     let doc = parse_document(&text, &rel)?;
-    let body = request::body(&rel, "", "register_task_definition", &doc)?;
+    let (inner, path) = unwrap_described(&doc);
+    let body = request::body(&rel, path, "register_task_definition", inner)?;
     Ok(Request {
         op: "register_task_definition".into(),
         body,
         file: rel,
-        loc: doc.loc,
+        loc: inner.loc,
     })
+}
+
+/// `aws ecs describe-task-definition` prints `{"taskDefinition": {...}, "tags": [...]}`: a file
+/// holding that output is taken as the inner task definition, so it pastes in unchanged.
+fn unwrap_described(doc: &Located<Node>) -> (&Located<Node>, &'static str) {
+    let Node::Map(entries) = &doc.value else {
+        return (doc, "");
+    };
+    let output_keys = entries
+        .iter()
+        .all(|(k, _)| k.value == "taskDefinition" || k.value == "tags");
+    match entries.iter().find(|(k, _)| k.value == "taskDefinition") {
+        Some((_, inner)) if output_keys => (inner, "taskDefinition"),
+        _ => (doc, ""),
+    }
 }
 
 /// Entries and expectations must fall within `until`.
