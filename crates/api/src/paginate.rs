@@ -8,10 +8,10 @@ use serde_json::{Map, Value};
 
 /// Validates `maxResults` (1..=limit) and `nextToken`, returning (offset, page size).
 pub fn window(
-    max_results: Option<i64>,
+    max_results: Option<i32>,
     next_token: Option<&str>,
     default_size: usize,
-    limit: i64,
+    limit: i32,
 ) -> Result<(usize, usize), ApiError> {
     let size = match max_results {
         None => default_size,

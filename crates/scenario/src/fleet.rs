@@ -11,6 +11,9 @@ use serde_json::{Value, json};
 /// The agent version fleet instances register with, unless `versionInfo` says otherwise.
 pub const DEFAULT_AGENT_VERSION: &str = "1.90.0";
 
+/// The largest `count` of one fleet entry (ECS's default quota is 5,000 instances a cluster).
+pub const MAX_FLEET_COUNT: i64 = 100_000;
+
 const KEYS: [&str; 8] = [
     "cluster",
     "count",
@@ -31,15 +34,14 @@ pub fn parse_entry(
     let count = match m.get("count") {
         None => 1,
         Some(n) => match &n.value {
-            Node::Int(c) if *c > 0 => *c as u64,
-            Node::UInt(c) => *c,
+            Node::Int(c) if (1..=MAX_FLEET_COUNT).contains(c) => *c as u64,
             _ => {
                 return Err(ScenarioError::new(
                     file,
                     n.loc,
                     &m.child("count"),
                     format!(
-                        "count must be a positive integer, found {}",
+                        "count must be an integer from 1 to {MAX_FLEET_COUNT}, found {}",
                         describe(&n.value)
                     ),
                 ));

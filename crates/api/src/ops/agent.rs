@@ -57,8 +57,13 @@ pub(super) fn submit_task_state_change(api: &mut Api, body: &Value) -> Result<Va
         let name = c.container_name.as_deref().unwrap_or_default();
         let index = container_index(api, task, name)?;
         let status = reported_status(c.status.as_deref())?;
-        api.engine
-            .agent_container_status(task, index, status, c.exit_code, c.reason.clone());
+        api.engine.agent_container_status(
+            task,
+            index,
+            status,
+            c.exit_code.map(i64::from),
+            c.reason.clone(),
+        );
     }
     if req.status.is_some() {
         let status = reported_status(req.status.as_deref())?;
@@ -76,8 +81,13 @@ pub(super) fn submit_container_state_change(
     let name = req.container_name.as_deref().unwrap_or_default();
     let index = container_index(api, task, name)?;
     let status = reported_status(req.status.as_deref())?;
-    api.engine
-        .agent_container_status(task, index, status, req.exit_code, req.reason);
+    api.engine.agent_container_status(
+        task,
+        index,
+        status,
+        req.exit_code.map(i64::from),
+        req.reason,
+    );
     Ok(json!({"acknowledgment": "ACK"}))
 }
 

@@ -83,7 +83,8 @@ fn resources(list: &[ResourceShape]) -> Result<Resources, ApiError> {
     let int = |name: &str| {
         list.iter()
             .find(|r| r.name == name)
-            .and_then(|r| r.integer_value.or(r.long_value))
+            .and_then(|r| r.integer_value)
+            .map(i64::from)
     };
     let (Some(cpu), Some(memory)) = (int("CPU"), int("MEMORY")) else {
         return Err(ApiError::invalid(
@@ -118,13 +119,13 @@ fn port_set(res: &ResourceShape) -> Result<BTreeSet<u16>, ApiError> {
 fn gpus(res: &ResourceShape) -> Gpus {
     match &res.string_set_value {
         Some(ids) => Gpus::Ids(ids.iter().cloned().collect()),
-        None => Gpus::Count(res.integer_value.or(res.long_value).unwrap_or(0)),
+        None => Gpus::Count(i64::from(res.integer_value.unwrap_or(0))),
     }
 }
 
 fn custom(res: &ResourceShape) -> Result<CustomResource, ApiError> {
     let value = match res.kind.as_deref().unwrap_or("INTEGER") {
-        "INTEGER" => ResourceValue::Integer(res.integer_value.unwrap_or(0)),
+        "INTEGER" => ResourceValue::Integer(i64::from(res.integer_value.unwrap_or(0))),
         "LONG" => ResourceValue::Long(res.long_value.unwrap_or(0)),
         "DOUBLE" => ResourceValue::Double(res.double_value.unwrap_or(0.0)),
         "STRINGSET" => ResourceValue::StringSet(res.string_set_value.clone().unwrap_or_default()),

@@ -174,9 +174,9 @@ fn overrides(o: Option<&TaskOverrideShape>) -> Result<ResourceOverrides, ApiErro
         .flatten()
         .map(|c| ContainerOverride {
             name: c.name.clone().unwrap_or_default(),
-            cpu: c.cpu,
-            memory_mib: c.memory,
-            memory_reservation_mib: c.memory_reservation,
+            cpu: c.cpu.map(i64::from),
+            memory_mib: c.memory.map(i64::from),
+            memory_reservation_mib: c.memory_reservation.map(i64::from),
         })
         .collect();
     Ok(ResourceOverrides {

@@ -32,5 +32,5 @@ pub struct DescribeClusters {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListClusters {
     pub next_token: Option<String>,
-    pub max_results: Option<i64>,
+    pub max_results: Option<i32>,
 }

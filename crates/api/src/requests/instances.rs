@@ -12,7 +12,7 @@ pub struct ResourceShape {
     pub kind: Option<String>,
     pub double_value: Option<f64>,
     pub long_value: Option<i64>,
-    pub integer_value: Option<i64>,
+    pub integer_value: Option<i32>,
     pub string_set_value: Option<Vec<String>>,
 }
 
@@ -71,7 +71,7 @@ pub struct ListContainerInstances {
     pub cluster: Option<String>,
     pub filter: Option<String>,
     pub next_token: Option<String>,
-    pub max_results: Option<i64>,
+    pub max_results: Option<i32>,
     pub status: Option<String>,
 }
 
@@ -105,7 +105,7 @@ pub struct SubmitContainerStateChange {
     pub container_name: Option<String>,
     pub runtime_id: Option<String>,
     pub status: Option<String>,
-    pub exit_code: Option<i64>,
+    pub exit_code: Option<i32>,
     pub reason: Option<String>,
     pub network_bindings: Option<Value>,
 }
@@ -117,7 +117,7 @@ pub struct ContainerStateChangeShape {
     pub container_name: Option<String>,
     pub image_digest: Option<String>,
     pub runtime_id: Option<String>,
-    pub exit_code: Option<i64>,
+    pub exit_code: Option<i32>,
     pub network_bindings: Option<Value>,
     pub reason: Option<String>,
     pub status: Option<String>,

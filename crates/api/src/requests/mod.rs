@@ -1,5 +1,7 @@
 //! ECS request shapes, as the API takes them (camelCase JSON), one struct per operation.
 //!
+//! Integer fields are `i32`, as the ECS model's `Integer`: a larger value is a type error.
+//!
 //! Every struct denies unknown fields, so a typo is an error; fields of the ECS shape that the
 //! simulation does not model are accepted as opaque JSON and kept. `check` validates a request
 //! body against its operation's shape and reports the JSON path of the first problem.

@@ -10,8 +10,8 @@ use serde_json::Value;
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PortMappingShape {
-    pub container_port: Option<i64>,
-    pub host_port: Option<i64>,
+    pub container_port: Option<i32>,
+    pub host_port: Option<i32>,
     pub protocol: Option<String>,
     pub name: Option<String>,
     pub app_protocol: Option<String>,
@@ -39,14 +39,14 @@ pub struct PlacementConstraintShape {
 pub struct ContainerDefinitionShape {
     pub name: Option<String>,
     pub image: Option<String>,
-    pub cpu: Option<i64>,
-    pub memory: Option<i64>,
-    pub memory_reservation: Option<i64>,
+    pub cpu: Option<i32>,
+    pub memory: Option<i32>,
+    pub memory_reservation: Option<i32>,
     pub port_mappings: Option<Vec<PortMappingShape>>,
     pub essential: Option<bool>,
     pub resource_requirements: Option<Vec<ResourceRequirementShape>>,
-    pub stop_timeout: Option<i64>,
-    pub start_timeout: Option<i64>,
+    pub stop_timeout: Option<i32>,
+    pub start_timeout: Option<i32>,
     pub repository_credentials: Option<Value>,
     pub links: Option<Value>,
     pub restart_policy: Option<Value>,
@@ -135,7 +135,7 @@ pub struct ListTaskDefinitions {
     pub status: Option<String>,
     pub sort: Option<String>,
     pub next_token: Option<String>,
-    pub max_results: Option<i64>,
+    pub max_results: Option<i32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -144,5 +144,5 @@ pub struct ListTaskDefinitionFamilies {
     pub family_prefix: Option<String>,
     pub status: Option<String>,
     pub next_token: Option<String>,
-    pub max_results: Option<i64>,
+    pub max_results: Option<i32>,
 }

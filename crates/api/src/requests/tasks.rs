@@ -30,9 +30,9 @@ pub struct NetworkConfigurationShape {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ContainerOverrideShape {
     pub name: Option<String>,
-    pub cpu: Option<i64>,
-    pub memory: Option<i64>,
-    pub memory_reservation: Option<i64>,
+    pub cpu: Option<i32>,
+    pub memory: Option<i32>,
+    pub memory_reservation: Option<i32>,
     pub command: Option<Value>,
     pub environment: Option<Value>,
     pub environment_files: Option<Value>,
@@ -56,7 +56,7 @@ pub struct TaskOverrideShape {
 pub struct RunTask {
     pub cluster: Option<String>,
     pub task_definition: Option<String>,
-    pub count: Option<i64>,
+    pub count: Option<i32>,
     pub group: Option<String>,
     pub started_by: Option<String>,
     pub launch_type: Option<String>,
@@ -116,7 +116,7 @@ pub struct ListTasks {
     pub container_instance: Option<String>,
     pub family: Option<String>,
     pub next_token: Option<String>,
-    pub max_results: Option<i64>,
+    pub max_results: Option<i32>,
     pub started_by: Option<String>,
     pub service_name: Option<String>,
     pub desired_status: Option<String>,

@@ -153,9 +153,9 @@ fn container(
     }
     Ok(ContainerDef {
         name: name.to_string(),
-        cpu: c.cpu.unwrap_or(0),
-        memory_mib: c.memory,
-        memory_reservation_mib: c.memory_reservation,
+        cpu: i64::from(c.cpu.unwrap_or(0)),
+        memory_mib: c.memory.map(i64::from),
+        memory_reservation_mib: c.memory_reservation.map(i64::from),
         essential: c.essential.unwrap_or(true),
         port_mappings: port_mappings(name, c.port_mappings.as_deref().unwrap_or_default(), mode)?,
         gpus: gpus(name, c)?,
@@ -193,7 +193,7 @@ fn port_mappings(
     }
     let mut out: Vec<PortMapping> = Vec::new();
     for pm in maps {
-        let port = |v: Option<i64>, what: &str| -> Result<Option<u16>, ApiError> {
+        let port = |v: Option<i32>, what: &str| -> Result<Option<u16>, ApiError> {
             v.map(|p| {
                 u16::try_from(p).map_err(|_| {
                     ApiError::client(format!(
