@@ -95,7 +95,12 @@ pub struct Api {
 }
 
 impl Api {
+    /// A simulated endpoint; the engine's epoch is taken from `config`.
     pub fn new(config: ApiConfig, engine: EngineConfig) -> Api {
+        let engine = EngineConfig {
+            epoch_unix_ms: config.epoch_unix_ms,
+            ..engine
+        };
         Api {
             engine: Engine::new(engine),
             config,

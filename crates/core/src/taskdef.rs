@@ -100,8 +100,8 @@ pub struct TaskDefinition {
     pub memory_mib: Option<i64>,
     pub containers: Vec<ContainerDef>,
     pub requires_attributes: Vec<String>,
-    /// `memberOf` expressions from the task definition.
-    pub member_of: Vec<String>,
+    /// `memberOf` expressions from the task definition, parsed.
+    pub member_of: Vec<crate::cql::Expr>,
     pub registered_at: SimTime,
     pub deregistered_at: Option<SimTime>,
 }

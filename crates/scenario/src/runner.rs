@@ -84,6 +84,7 @@ pub fn run(scenario: &Scenario, options: RunOptions) -> RunOutput {
         max_events: options
             .max_events
             .unwrap_or(EngineConfig::default().max_events),
+        epoch_unix_ms: scenario.epoch_unix_ms,
     };
     let mut r = Runner {
         scenario,

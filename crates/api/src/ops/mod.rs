@@ -3,6 +3,7 @@
 mod agent;
 pub(crate) mod clusters;
 mod instances;
+pub(crate) mod placement;
 pub(crate) mod taskdefs;
 mod tasks;
 

@@ -1,6 +1,6 @@
 //! RunTask, StartTask, StopTask, DescribeTasks, ListTasks.
 
-use super::{at_most, parse};
+use super::{at_most, parse, placement};
 use crate::ops::taskdefs::validate::{task_cpu, task_memory};
 use crate::requests::{
     DescribeTasks, ListTasks, NetworkConfigurationShape, PlacementConstraintShape,
@@ -9,6 +9,7 @@ use crate::requests::{
 use crate::{Api, ApiError, TaskExtra, paginate};
 use ecsim_core::engine::RunSpec;
 use ecsim_core::ids::{ClusterId, TaskDefId, TaskId};
+use ecsim_core::placement::Strategy;
 use ecsim_core::task::{DesiredStatus, StopCause, StopCode};
 use ecsim_core::taskdef::{ContainerOverride, NetworkMode, ResourceOverrides, TaskDefStatus};
 use serde_json::{Value, json};
@@ -25,6 +26,8 @@ struct Common<'a> {
     /// The request's `overrides` as given, echoed by DescribeTasks.
     overrides_json: Option<&'a Value>,
     count: u32,
+    constraints: &'a [PlacementConstraintShape],
+    strategies: &'a [PlacementStrategyShape],
 }
 
 pub(super) fn run_task(api: &mut Api, body: &Value) -> Result<Value, ApiError> {
@@ -36,10 +39,6 @@ pub(super) fn run_task(api: &mut Api, body: &Value) -> Result<Value, ApiError> {
         )));
     }
     check_launch(&req)?;
-    check_placement(
-        req.placement_constraints.as_deref(),
-        req.placement_strategy.as_deref(),
-    )?;
     let common = Common {
         cluster: req.cluster.as_deref(),
         task_definition: req.task_definition.as_deref(),
@@ -50,6 +49,8 @@ pub(super) fn run_task(api: &mut Api, body: &Value) -> Result<Value, ApiError> {
         overrides: req.overrides.as_ref(),
         overrides_json: body.get("overrides"),
         count: count as u32,
+        constraints: req.placement_constraints.as_deref().unwrap_or_default(),
+        strategies: req.placement_strategy.as_deref().unwrap_or_default(),
     };
     let spec = run_spec(api, &common)?;
     if api
@@ -94,31 +95,6 @@ fn check_launch(req: &RunTask) -> Result<(), ApiError> {
     }
 }
 
-/// Constraints and strategies are the placement issue's; only the default random strategy is
-/// modelled so far, and anything else is refused explicitly rather than ignored.
-fn check_placement(
-    constraints: Option<&[PlacementConstraintShape]>,
-    strategies: Option<&[PlacementStrategyShape]>,
-) -> Result<(), ApiError> {
-    if constraints.is_some_and(|c| !c.is_empty()) {
-        return Err(ApiError::new(
-            "UnsupportedFeatureException",
-            "placementConstraints in requests are not supported by this version of ecsim.",
-        ));
-    }
-    let non_random = strategies
-        .iter()
-        .flat_map(|s| s.iter())
-        .any(|s| s.kind.as_deref() != Some("random"));
-    if non_random {
-        return Err(ApiError::new(
-            "UnsupportedFeatureException",
-            "only the random placement strategy is supported by this version of ecsim.",
-        ));
-    }
-    Ok(())
-}
-
 fn run_spec(api: &Api, c: &Common<'_>) -> Result<RunSpec, ApiError> {
     let cluster = api.cluster(c.cluster)?;
     let reference = c
@@ -127,10 +103,15 @@ fn run_spec(api: &Api, c: &Common<'_>) -> Result<RunSpec, ApiError> {
         .ok_or_else(|| ApiError::invalid("TaskDefinition can not be blank."))?;
     let task_def = api
         .find_task_def(reference)
-        .ok_or_else(|| ApiError::invalid("TaskDefinition not found."))?;
+        .ok_or_else(|| ApiError::client("TaskDefinition not found."))?;
     let td = api.engine.world().task_def(task_def);
     if td.status == TaskDefStatus::Inactive {
-        return Err(ApiError::invalid("TaskDefinition is inactive"));
+        return Err(ApiError::client("TaskDefinition is inactive"));
+    }
+    let (member_of, distinct_instance) = placement::constraints(c.constraints, td.member_of.len())?;
+    let mut strategies = placement::strategies(c.strategies)?;
+    if strategies.is_empty() {
+        strategies.push(Strategy::Random);
     }
     if let Some(s) = c.started_by {
         check_started_by(s, c.started_by_limit)?;
@@ -149,6 +130,9 @@ fn run_spec(api: &Api, c: &Common<'_>) -> Result<RunSpec, ApiError> {
         started_by: c.started_by.map(str::to_string),
         overrides: overrides(c.overrides)?,
         allowed_zones: allowed_zones(api, task_def, c.network)?,
+        member_of,
+        distinct_instance,
+        strategies,
     })
 }
 
@@ -255,6 +239,8 @@ pub(super) fn start_task(api: &mut Api, body: &Value) -> Result<Value, ApiError>
         overrides: req.overrides.as_ref(),
         overrides_json: body.get("overrides"),
         count: 1,
+        constraints: &[],
+        strategies: &[],
     };
     let spec = run_spec(api, &common)?;
     let mut failures = Vec::new();

@@ -26,6 +26,29 @@ impl Node {
             Node::Cond(c) => c.subject == Subject::TaskGroup,
         }
     }
+
+    /// The subjects the tree looks at, as spelled in expressions, first occurrence first.
+    pub(crate) fn collect_subjects(&self, out: &mut Vec<String>) {
+        match self {
+            Node::Or(a, b) | Node::And(a, b) => {
+                a.collect_subjects(out);
+                b.collect_subjects(out);
+            }
+            Node::Not(a) => a.collect_subjects(out),
+            Node::Cond(c) => {
+                let name = match &c.subject {
+                    Subject::Attribute(a) => format!("attribute:{a}"),
+                    named => Subject::NAMED
+                        .iter()
+                        .find(|(_, s)| s == named)
+                        .map_or_else(String::new, |(n, _)| (*n).to_string()),
+                };
+                if !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+    }
 }
 
 /// The instance's value for a subject, typed like the parsed argument.

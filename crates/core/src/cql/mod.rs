@@ -157,6 +157,14 @@ impl Expr {
     pub fn uses_task_group(&self) -> bool {
         self.root.uses_task_group()
     }
+
+    /// The subjects the expression looks at (`attribute:stack`, `task:group`, ...), in order of
+    /// first appearance: what `explain` shows the instance's values of.
+    pub fn subjects(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.root.collect_subjects(&mut out);
+        out
+    }
 }
 
 impl fmt::Display for Expr {

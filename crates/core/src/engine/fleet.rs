@@ -37,7 +37,7 @@ pub struct TaskDefSpec {
     pub memory_mib: Option<i64>,
     pub containers: Vec<ContainerDef>,
     pub requires_attributes: Vec<String>,
-    pub member_of: Vec<String>,
+    pub member_of: Vec<crate::cql::Expr>,
 }
 
 impl Engine {
@@ -243,6 +243,12 @@ impl Engine {
             return Err(Rejection::new(
                 "ClientException",
                 "The container instance is not connected to its agent; the agent cannot be updated.",
+            ));
+        }
+        if inst.version_info.agent_version.is_none() {
+            return Err(Rejection::new(
+                "MissingVersionException",
+                "Amazon ECS can't determine the current version of the Amazon ECS container agent on the container instance and doesn't have enough information to proceed with an update.",
             ));
         }
         if inst.agent_update_status == Some(AgentUpdateStatus::Pending) {

@@ -6,10 +6,11 @@
 //! driver, which then calls the engine's operations. Every run is bounded by `max_events`.
 
 mod fleet;
+mod placing;
 mod tasks;
 
 pub use fleet::{InstanceSpec, TaskDefSpec};
-pub use tasks::{RunOutcome, RunSpec, StartFailure};
+pub use placing::{KEPT_FAILURES, PlacementFailure, RunOutcome, RunSpec, StartFailure};
 
 use crate::ids::{InstanceId, TaskId};
 use crate::queue::EventQueue;
@@ -88,8 +89,12 @@ impl fmt::Display for EventLimitExceeded {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PlacementStats {
     pub placed: u64,
+    /// Tasks that could not be placed.
     pub failed: u64,
+    /// Per reason: unplaced tasks that at least one instance refused for that reason.
     pub failures_by_reason: BTreeMap<&'static str, u64>,
+    /// The first `KEPT_FAILURES` failed placements in detail.
+    pub failures: Vec<PlacementFailure>,
 }
 
 /// Settings of one run.
@@ -98,6 +103,8 @@ pub struct EngineConfig {
     pub seed: u64,
     pub timing: Timing,
     pub max_events: u64,
+    /// Unix milliseconds of simulated time zero (for `registeredAt` in expressions).
+    pub epoch_unix_ms: i64,
 }
 
 impl Default for EngineConfig {
@@ -106,6 +113,7 @@ impl Default for EngineConfig {
             seed: 0,
             timing: Timing::default(),
             max_events: 10_000_000,
+            epoch_unix_ms: 1_735_689_600_000,
         }
     }
 }
@@ -120,6 +128,7 @@ pub struct Engine {
     stats: PlacementStats,
     processed: u64,
     max_events: u64,
+    epoch_unix_ms: i64,
 }
 
 impl Engine {
@@ -134,6 +143,7 @@ impl Engine {
             stats: PlacementStats::default(),
             processed: 0,
             max_events: config.max_events,
+            epoch_unix_ms: config.epoch_unix_ms,
         }
     }
 

@@ -1,143 +1,20 @@
-//! Engine operations on tasks: placement (RunTask, StartTask), the lifecycle on the simulated
-//! clock, stops, crashes and the agent's state-change reports.
+//! Engine operations on a task once placed: its creation and resource allocation, the
+//! lifecycle on the simulated clock, stops, crashes and the agent's state-change reports.
 
-use super::{Engine, Event};
-use crate::ids::{ClusterId, InstanceId, TaskDefId, TaskId};
-use crate::instance::InstanceStatus;
-use crate::placement::{self, PlacementInput, Reason, Verdict};
+use super::{Engine, Event, RunSpec};
+use crate::ids::{InstanceId, TaskDefId, TaskId};
 use crate::resources::{Allocation, EPHEMERAL_PORTS, Gpus, Requirement};
 use crate::rng::Purpose;
 use crate::task::{Container, DesiredStatus, StopCause, StopCode, Task, TaskStatus};
-use crate::taskdef::{NetworkMode, ResourceOverrides};
-use crate::trace::Field;
-
-/// One RunTask or StartTask request, resolved to ids.
-#[derive(Clone, Debug)]
-pub struct RunSpec {
-    pub cluster: ClusterId,
-    pub task_def: TaskDefId,
-    pub count: u32,
-    pub group: String,
-    pub started_by: Option<String>,
-    pub overrides: ResourceOverrides,
-    /// awsvpc: the Availability Zones of the given subnets, when known.
-    pub allowed_zones: Option<Vec<String>>,
-}
-
-/// What RunTask placed and, for what it could not place, why each instance refused.
-#[derive(Clone, Debug, Default)]
-pub struct RunOutcome {
-    pub tasks: Vec<TaskId>,
-    pub failures: Vec<(InstanceId, Reason)>,
-}
-
-/// Why StartTask could not start a task on a named instance.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StartFailure {
-    /// The instance was deregistered (`INACTIVE`).
-    Inactive,
-    /// The instance is DRAINING.
-    Draining,
-    Rejected(Reason),
-}
-
-impl StartFailure {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StartFailure::Inactive => "INACTIVE",
-            StartFailure::Draining => "DRAINING",
-            StartFailure::Rejected(r) => r.as_str(),
-        }
-    }
-}
+use crate::taskdef::NetworkMode;
 
 impl Engine {
-    /// RunTask: places `count` tasks one at a time with the random strategy, updating the
-    /// accounting between placements. Stops at the first task that fits nowhere.
-    pub fn run_task(&mut self, spec: &RunSpec) -> RunOutcome {
-        let req = self
-            .world
-            .task_def(spec.task_def)
-            .requirement(&spec.overrides);
-        let instances = self.world.registered_instances(spec.cluster);
-        let mut out = RunOutcome::default();
-        for _ in 0..spec.count {
-            let ev = placement::evaluate(&self.world, &instances, &self.input(spec, &req));
-            match placement::choose_random(&ev.candidates, &mut self.rng) {
-                Some(inst) => out.tasks.push(self.create_task(spec, inst, &req)),
-                None => {
-                    self.note_failure(spec, &ev.rejections, spec.count as usize - out.tasks.len());
-                    out.failures = ev.rejections;
-                    break;
-                }
-            }
-        }
-        out
-    }
-
-    /// StartTask: one task on each named instance, or the reason it cannot go there.
-    pub fn start_task(
+    pub(super) fn create_task(
         &mut self,
         spec: &RunSpec,
-        instances: &[InstanceId],
-    ) -> (Vec<TaskId>, Vec<(InstanceId, StartFailure)>) {
-        let req = self
-            .world
-            .task_def(spec.task_def)
-            .requirement(&spec.overrides);
-        let (mut tasks, mut failures) = (Vec::new(), Vec::new());
-        for &inst in instances {
-            let verdict = placement::filters::check(
-                &self.world,
-                self.world.instance(inst),
-                &self.input(spec, &req),
-            );
-            match (verdict, self.world.instance(inst).status) {
-                (Verdict::Fit, _) => tasks.push(self.create_task(spec, inst, &req)),
-                (_, InstanceStatus::Inactive) => failures.push((inst, StartFailure::Inactive)),
-                (_, InstanceStatus::Draining) => failures.push((inst, StartFailure::Draining)),
-                (Verdict::Reject(r), _) => {
-                    self.note_failure(spec, &[(inst, r)], 1);
-                    failures.push((inst, StartFailure::Rejected(r)));
-                }
-            }
-        }
-        (tasks, failures)
-    }
-
-    fn input<'a>(&'a self, spec: &'a RunSpec, req: &'a Requirement) -> PlacementInput<'a> {
-        PlacementInput {
-            requirement: req,
-            required_attributes: &self.world.task_def(spec.task_def).requires_attributes,
-            allowed_zones: spec.allowed_zones.as_deref(),
-        }
-    }
-
-    fn note_failure(&mut self, spec: &RunSpec, rejections: &[(InstanceId, Reason)], tasks: usize) {
-        let mut reasons: Vec<&'static str> = rejections.iter().map(|(_, r)| r.as_str()).collect();
-        reasons.sort_unstable();
-        reasons.dedup();
-        self.stats.failed += tasks as u64;
-        for r in &reasons {
-            *self.stats.failures_by_reason.entry(r).or_default() += tasks as u64;
-        }
-        let td = self.world.task_def(spec.task_def);
-        let fields = vec![
-            (
-                "cluster",
-                self.world.cluster(spec.cluster).name.clone().into(),
-            ),
-            (
-                "taskDefinition",
-                format!("{}:{}", td.family, td.revision).into(),
-            ),
-            ("unplaced", Field::Int(tasks as i64)),
-            ("reasons", reasons.join(",").into()),
-        ];
-        self.record("PlacementFailed", fields);
-    }
-
-    fn create_task(&mut self, spec: &RunSpec, inst: InstanceId, req: &Requirement) -> TaskId {
+        inst: InstanceId,
+        req: &Requirement,
+    ) -> TaskId {
         let id = TaskId(self.world.tasks.len() as u32);
         let allocation = self.allocate(inst, req);
         let containers = self.containers_for(spec.task_def, &allocation);

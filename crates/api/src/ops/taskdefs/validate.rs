@@ -270,7 +270,7 @@ fn check_totals(
     Ok(())
 }
 
-fn member_of(req: &RegisterTaskDefinition) -> Result<Vec<String>, ApiError> {
+fn member_of(req: &RegisterTaskDefinition) -> Result<Vec<cql::Expr>, ApiError> {
     let list = req.placement_constraints.as_deref().unwrap_or_default();
     if list.len() > 10 {
         return Err(ApiError::client(
@@ -294,8 +294,9 @@ fn member_of(req: &RegisterTaskDefinition) -> Result<Vec<String>, ApiError> {
             }
         }
         let expr = c.expression.as_deref().unwrap_or_default();
-        cql::parse(expr).map_err(|e| ApiError::client(format!("memberOf expression: {e}")))?;
-        out.push(expr.to_string());
+        out.push(
+            cql::parse(expr).map_err(|e| ApiError::client(format!("memberOf expression: {e}")))?,
+        );
     }
     Ok(out)
 }

@@ -1,0 +1,17 @@
+//! The integration test suite of ecsim: the ECS API driven directly, the `ecsim` binary, invalid
+//! scenarios, robustness against mangled input, and determinism of every bundled scenario.
+//!
+//! Expected behaviour comes from `/work/shared/SCENARIO-FORMAT.md` (the contract) and
+//! `/work/shared/ecs-semantics.md` (ECS semantics); section numbers are cited in the tests.
+
+mod support;
+
+mod api_agent;
+mod api_clusters;
+mod api_instances;
+mod api_taskdefs;
+mod api_tasks;
+mod bad_input;
+mod cli;
+mod determinism;
+mod no_panic;
