@@ -5,6 +5,7 @@
 //! digest, and never a wall-clock time, a host name or a path.
 
 use ecsim_api::render::resources_json;
+use ecsim_core::engine::PlacementFailure;
 use ecsim_core::resources::Resources;
 use ecsim_core::time::SimDuration;
 use ecsim_core::trace::{Field, TraceRecord};
@@ -33,12 +34,42 @@ pub fn summary(scenario: &Scenario, out: &RunOutput) -> Value {
             "placed": stats.placed,
             "failed": stats.failed,
             "failuresByReason": stats.failures_by_reason,
+            "failedAttempts": stats.failure_events,
+            "failureDetails": failure_details(&stats.failures),
         },
         "services": [],
         "instances": instances(out),
         "failures": failures(out),
         "error": out.error.as_ref().map(|e| json!({"atMs": e.at_ms, "where": e.what, "message": e.message})),
     })
+}
+
+/// The first failed placements: what was refused, by how many instances for each reason, and
+/// the closest match with why it did not fit.
+fn failure_details(failures: &[PlacementFailure]) -> Vec<Value> {
+    failures
+        .iter()
+        .map(|f| {
+            let rejected: Map<String, Value> = f
+                .rejected
+                .iter()
+                .map(|(r, n)| ((*r).to_string(), json!(n)))
+                .collect();
+            let closest = f.closest.as_ref().map(|(ec2, reason, detail)| {
+                json!({"ec2InstanceId": ec2, "reason": reason, "detail": detail})
+            });
+            json!({
+                "atMs": f.at.as_ms(),
+                "cluster": f.cluster,
+                "taskDefinition": f.task_definition,
+                "group": f.group,
+                "unplaced": f.unplaced,
+                "instancesEvaluated": f.evaluated,
+                "instancesRejected": rejected,
+                "closestMatch": closest,
+            })
+        })
+        .collect()
 }
 
 fn instances(out: &RunOutput) -> Vec<Value> {

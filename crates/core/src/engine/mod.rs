@@ -93,6 +93,8 @@ pub struct PlacementStats {
     pub failed: u64,
     /// Per reason: unplaced tasks that at least one instance refused for that reason.
     pub failures_by_reason: BTreeMap<&'static str, u64>,
+    /// Failed placement attempts (a RunTask call that stopped, a StartTask instance refused).
+    pub failure_events: u64,
     /// The first `KEPT_FAILURES` failed placements in detail.
     pub failures: Vec<PlacementFailure>,
 }

@@ -199,6 +199,7 @@ impl Engine {
     ) {
         let failure = self.describe_failure(spec, req, member_of, ev, unplaced);
         self.stats.failed += u64::from(unplaced);
+        self.stats.failure_events += 1;
         for (reason, _) in ev.tally.reasons().filter(|(r, _)| r.is_reported()) {
             *self
                 .stats
