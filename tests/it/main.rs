@@ -7,6 +7,7 @@
 mod support;
 
 mod api_agent;
+mod api_attributes;
 mod api_clusters;
 mod api_instances;
 mod api_taskdefs;

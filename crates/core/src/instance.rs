@@ -74,8 +74,6 @@ pub struct Instance {
     pub agent_update_status: Option<AgentUpdateStatus>,
     pub registered_at: SimTime,
     pub attributes: Attributes,
-    /// Names of the custom (user-put) attributes, for the 10-attribute limit.
-    pub custom_attributes: BTreeSet<String>,
     pub registered: Resources,
     pub remaining: Resources,
     /// Dynamic host ports handed out to tasks, so two tasks never share one.
@@ -90,7 +88,23 @@ pub struct Instance {
     pub version: u64,
 }
 
+/// Whether an attribute name is one ECS or its agent sets (not a custom attribute).
+pub fn is_builtin_attribute(name: &str) -> bool {
+    name.starts_with("ecs.") || name.starts_with("com.amazonaws.ecs.")
+}
+
+/// "You can apply up to 10 custom attributes for each resource."
+pub const MAX_CUSTOM_ATTRIBUTES: usize = 10;
+
 impl Instance {
+    /// How many custom attributes the instance has.
+    pub fn custom_attribute_count(&self) -> usize {
+        self.attributes
+            .keys()
+            .filter(|k| !is_builtin_attribute(k))
+            .count()
+    }
+
     /// Whether another awsvpc task's ENI fits (the primary interface takes one slot).
     pub fn eni_available(&self) -> bool {
         self.eni_limit

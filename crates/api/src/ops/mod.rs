@@ -1,6 +1,7 @@
 //! Operation dispatch and the reference resolution every operation shares.
 
 mod agent;
+mod attributes;
 pub(crate) mod clusters;
 mod instances;
 pub(crate) mod placement;
@@ -40,6 +41,9 @@ fn operation(op: &str) -> Option<Op> {
         "stop_task" => tasks::stop_task,
         "describe_tasks" => tasks::describe_tasks,
         "list_tasks" => tasks::list_tasks,
+        "put_attributes" => attributes::put_attributes,
+        "delete_attributes" => attributes::delete_attributes,
+        "list_attributes" => attributes::list_attributes,
         _ => return None,
     })
 }

@@ -6,11 +6,13 @@
 //! simulation does not model are accepted as opaque JSON and kept. `check` validates a request
 //! body against its operation's shape and reports the JSON path of the first problem.
 
+mod attributes;
 mod clusters;
 mod instances;
 mod taskdefs;
 mod tasks;
 
+pub use attributes::*;
 pub use clusters::*;
 pub use instances::*;
 pub use taskdefs::*;
@@ -108,6 +110,9 @@ pub fn check(op: &str, body: &Value) -> Result<(), ShapeError> {
         "stop_task" => c::<StopTask>(body),
         "describe_tasks" => c::<DescribeTasks>(body),
         "list_tasks" => c::<ListTasks>(body),
+        "put_attributes" => c::<PutAttributes>(body),
+        "delete_attributes" => c::<DeleteAttributes>(body),
+        "list_attributes" => c::<ListAttributes>(body),
         _ => Ok(()),
     }
 }

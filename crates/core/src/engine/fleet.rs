@@ -130,7 +130,6 @@ impl Engine {
             agent_update_status: None,
             registered_at: self.now,
             attributes,
-            custom_attributes: BTreeSet::new(),
             remaining: spec.resources.clone(),
             registered: spec.resources,
             dynamic_ports_in_use: BTreeSet::new(),
@@ -285,6 +284,33 @@ impl Engine {
                 ("ec2InstanceId", ec2.into()),
                 ("agentVersion", LATEST_AGENT_VERSION.into()),
             ],
+        );
+    }
+
+    /// PutAttributes for one attribute: creates it or replaces its value.
+    pub fn put_attribute(&mut self, id: InstanceId, name: &str, value: Option<String>) {
+        let ec2 = self.world.instance(id).ec2_instance_id.clone();
+        let fields = vec![
+            ("ec2InstanceId", ec2.into()),
+            ("name", name.into()),
+            ("value", value.clone().unwrap_or_default().into()),
+        ];
+        self.instance_mut(id)
+            .attributes
+            .insert(name.to_string(), value);
+        self.record("AttributePut", fields);
+    }
+
+    /// DeleteAttributes for one attribute (absent: nothing happens).
+    pub fn delete_attribute(&mut self, id: InstanceId, name: &str) {
+        if !self.world.instance(id).attributes.contains_key(name) {
+            return;
+        }
+        let ec2 = self.world.instance(id).ec2_instance_id.clone();
+        self.instance_mut(id).attributes.remove(name);
+        self.record(
+            "AttributeDeleted",
+            vec![("ec2InstanceId", ec2.into()), ("name", name.into())],
         );
     }
 

@@ -45,7 +45,6 @@ impl Fixture {
                 agent_update_status: None,
                 registered_at: SimTime::ZERO,
                 attributes,
-                custom_attributes: BTreeSet::new(),
                 remaining: resources.clone(),
                 registered: resources,
                 dynamic_ports_in_use: BTreeSet::new(),
