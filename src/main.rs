@@ -1,11 +1,14 @@
-//! The `ecsim` command: run and validate scenarios.
+//! The `ecsim` command: run, validate and explain scenarios.
 //!
-//! Exit status: 0 when the run completed and every expectation held; 1 when an expectation
-//! failed or the run stopped on an error; 2 when the scenario is invalid or the command line is
-//! wrong. Output files are written only for a run that started.
+//! Exit status: 0 when the run completed and every expectation held (for `explain`: when the
+//! placement was explained, even if nothing fits); 1 when an expectation failed or the run
+//! stopped on an error; 2 when the scenario is invalid or the command line is wrong. Output files
+//! are written only for a run that started.
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use ecsim::core::placement::Strategy;
 use ecsim::report;
+use ecsim::scenario::explain::{Constraint, ExplainError, ExplainRequest};
 use ecsim::scenario::{self, RunOptions, Scenario, ScenarioError};
 use miette::{LabeledSpan, MietteDiagnostic, NamedSource, Report};
 use std::path::{Path, PathBuf};
@@ -53,6 +56,53 @@ enum Command {
         /// The scenario file (.yaml, .yml or .json).
         scenario: PathBuf,
     },
+    /// Explain where RunTask would place a task at a simulated time, and why not elsewhere.
+    ///
+    /// Plays the scenario up to --at (every event at or before it), then shows, for each
+    /// container instance of the cluster, the first filter that rejects one task of the task
+    /// definition and by how much, or that it fits; then the strategy steps and the instance
+    /// RunTask would choose next, or the closest match when nothing fits. The simulation is not
+    /// changed. Exit status 0: explained (even if nothing fits); 1: the run hit an error before
+    /// --at; 2: invalid scenario or usage, or an unknown cluster or task definition at --at.
+    Explain(ExplainArgs),
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("what").required(true)))]
+struct ExplainArgs {
+    /// The scenario file (.yaml, .yml or .json).
+    scenario: PathBuf,
+    /// Simulated time to explain at, e.g. 10m or 1h30m.
+    #[arg(long, value_name = "TIME", value_parser = parse_until)]
+    at: u64,
+    /// The task definition: family, family:revision or ARN.
+    #[arg(long, value_name = "TASKDEF", group = "what")]
+    task_definition: Option<String>,
+    /// A service (not available yet: services arrive with the service scheduler).
+    #[arg(long, value_name = "SERVICE", group = "what")]
+    service: Option<String>,
+    /// The cluster.
+    #[arg(long, value_name = "CLUSTER", default_value = "default")]
+    cluster: String,
+    /// A placement strategy, in order (repeatable, at most 5): random, spread:instanceId,
+    /// spread:host, spread:attribute:NAME, binpack:cpu, binpack:memory. Default: random.
+    #[arg(long = "strategy", value_name = "STRATEGY", value_parser = scenario::explain::parse_strategy)]
+    strategies: Vec<Strategy>,
+    /// A placement constraint (repeatable): distinctInstance or memberOf:EXPRESSION.
+    #[arg(long = "constraint", value_name = "CONSTRAINT", value_parser = scenario::explain::parse_constraint)]
+    constraints: Vec<Constraint>,
+    /// The task group (default: family:FAMILY).
+    #[arg(long, value_name = "GROUP")]
+    group: Option<String>,
+    /// awsvpc: a subnet of the network configuration (repeatable); its zone limits the instances.
+    #[arg(long = "subnet", value_name = "SUBNET")]
+    subnets: Vec<String>,
+    /// Seed for every random choice (overrides the scenario's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Print the explanation as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 fn parse_until(s: &str) -> Result<u64, String> {
@@ -86,6 +136,59 @@ fn main() -> ExitCode {
                 max_events,
             };
             run(&scenario, &s, options, out.as_deref(), json)
+        }
+        Command::Explain(args) => explain(args),
+    }
+}
+
+fn explain(args: ExplainArgs) -> ExitCode {
+    let task_definition = match (args.task_definition, args.service) {
+        (Some(td), _) => td,
+        (None, service) => {
+            eprintln!(
+                "error: cannot explain service `{}`: services arrive with the service scheduler; \
+                 explain a task definition with --task-definition",
+                service.unwrap_or_default()
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let Ok(s) = load(&args.scenario) else {
+        return ExitCode::from(2);
+    };
+    let request = ExplainRequest {
+        cluster: args.cluster,
+        task_definition,
+        at_ms: args.at,
+        seed: args.seed,
+        max_events: None,
+        strategies: args.strategies,
+        constraints: args.constraints,
+        group: args.group,
+        subnets: args.subnets,
+    };
+    match scenario::explain(&s, &request) {
+        Ok(e) if args.json => {
+            let text = serde_json::to_string_pretty(&report::explain::json(&e)).unwrap_or_default();
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Ok(e) => {
+            print!("{}", report::explain::human(&e));
+            ExitCode::SUCCESS
+        }
+        Err(ExplainError::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(ExplainError::Run(e)) => {
+            eprintln!(
+                "error: the run stopped before {} in {}: {}",
+                report::explain::compact_duration(args.at),
+                e.what,
+                e.message
+            );
+            ExitCode::from(1)
         }
     }
 }

@@ -15,4 +15,5 @@ mod api_tasks;
 mod bad_input;
 mod cli;
 mod determinism;
+mod explain;
 mod no_panic;

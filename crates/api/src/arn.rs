@@ -36,6 +36,10 @@ impl<'a> Arns<'a> {
         )
     }
 
+    pub fn service(&self, cluster: &str, name: &str) -> String {
+        format!("{}:service/{cluster}/{name}", self.prefix())
+    }
+
     pub fn task_definition(&self, family: &str, revision: u32) -> String {
         format!("{}:task-definition/{family}:{revision}", self.prefix())
     }

@@ -11,6 +11,7 @@ mod ops;
 pub use ops::is_supported;
 pub mod paginate;
 pub mod render;
+mod render_service;
 pub mod requests;
 
 use ecsim_core::engine::{Engine, EngineConfig};

@@ -42,7 +42,7 @@ impl Api {
             "registeredContainerInstancesCount": w.registered_instances(id).len(),
             "runningTasksCount": running,
             "pendingTasksCount": pending,
-            "activeServicesCount": 0,
+            "activeServicesCount": w.services().iter().filter(|s| s.cluster == id && s.status == ecsim_core::service::ServiceStatus::Active).count(),
             "statistics": [],
             "tags": [],
             "settings": [{"name": "containerInsights", "value": "disabled"}],

@@ -34,3 +34,7 @@ dense_id!(
     /// One revision of a task definition.
     TaskDefId
 );
+dense_id!(
+    /// A service.
+    ServiceId
+);

@@ -13,6 +13,8 @@ pub mod placement;
 pub mod queue;
 pub mod resources;
 pub mod rng;
+pub mod scheduler;
+pub mod service;
 pub mod task;
 pub mod taskdef;
 pub mod time;

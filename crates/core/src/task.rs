@@ -3,7 +3,7 @@
 //! Lifecycle: PROVISIONING (awsvpc only) → PENDING → RUNNING → STOPPING → STOPPED. A task that is
 //! stopped before it runs goes straight to STOPPED. Resources are held from placement until STOPPED.
 
-use crate::ids::{ClusterId, InstanceId, TaskDefId, TaskId};
+use crate::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
 use crate::resources::{Allocation, Requirement};
 use crate::time::SimTime;
 
@@ -128,11 +128,20 @@ pub struct Task {
     /// Seconds the agent waits after SIGTERM before SIGKILL.
     pub stop_timeout_s: Option<u64>,
     pub version: u64,
+    /// The service and deployment (index into its deployments) that started the task.
+    pub service: Option<(ServiceId, usize)>,
+    /// When a RUNNING task starts counting as healthy for deployments.
+    pub healthy_at: Option<SimTime>,
 }
 
 impl Task {
     /// Whether the task still holds resources on its instance.
     pub fn holds_resources(&self) -> bool {
         self.last_status != TaskStatus::Stopped
+    }
+
+    /// RUNNING and past its health delay.
+    pub fn is_healthy(&self, now: SimTime) -> bool {
+        self.last_status == TaskStatus::Running && self.healthy_at.is_some_and(|h| h <= now)
     }
 }

@@ -49,6 +49,9 @@ pub struct Timing {
     pub scheduler_delay: DelayRange,
     /// UpdateContainerAgent: PENDING → UPDATED.
     pub agent_update: DelayRange,
+    /// For services with load balancers: RUNNING → healthy in the target group (at least the
+    /// service's `healthCheckGracePeriodSeconds`).
+    pub load_balancer_healthy: DelayRange,
 }
 
 impl Default for Timing {
@@ -61,6 +64,7 @@ impl Default for Timing {
             stop_timeout: SimDuration::from_secs(30),
             scheduler_delay: DelayRange::ZERO,
             agent_update: DelayRange::fixed(60_000),
+            load_balancer_healthy: DelayRange::fixed(150_000),
         }
     }
 }

@@ -4,8 +4,9 @@
 //! writes happen only through the engine.
 
 use crate::cluster::{Cluster, ClusterStatus};
-use crate::ids::{ClusterId, InstanceId, TaskDefId, TaskId};
+use crate::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
 use crate::instance::{Instance, InstanceStatus};
+use crate::service::{Service, ServiceStatus};
 use crate::task::{DesiredStatus, Task};
 use crate::taskdef::{TaskDefStatus, TaskDefinition};
 use std::collections::BTreeMap;
@@ -16,6 +17,7 @@ pub struct World {
     pub(crate) instances: Vec<Instance>,
     pub(crate) tasks: Vec<Task>,
     pub(crate) task_defs: Vec<TaskDefinition>,
+    pub(crate) services: Vec<Service>,
     /// Revisions of each family, in revision order.
     pub(crate) families: BTreeMap<String, Vec<TaskDefId>>,
 }
@@ -39,6 +41,22 @@ impl World {
     pub fn task(&self, id: TaskId) -> &Task {
         &self.tasks[id.index()]
     }
+    pub fn services(&self) -> &[Service] {
+        &self.services
+    }
+    pub fn service(&self, id: ServiceId) -> &Service {
+        &self.services[id.index()]
+    }
+
+    /// The newest service of this name in the cluster (ACTIVE ones win over INACTIVE).
+    pub fn service_by_name(&self, cluster: ClusterId, name: &str) -> Option<ServiceId> {
+        self.services
+            .iter()
+            .filter(|s| s.cluster == cluster && s.name == name)
+            .max_by_key(|s| s.status != ServiceStatus::Inactive)
+            .map(|s| s.id)
+    }
+
     pub fn task_defs(&self) -> &[TaskDefinition] {
         &self.task_defs
     }

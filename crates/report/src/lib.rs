@@ -4,6 +4,8 @@
 //! Reports are deterministic: they carry the seed, the scenario hash, the version and the trace
 //! digest, and never a wall-clock time, a host name or a path.
 
+pub mod explain;
+
 use ecsim_api::render::resources_json;
 use ecsim_core::engine::PlacementFailure;
 use ecsim_core::resources::Resources;
@@ -37,7 +39,7 @@ pub fn summary(scenario: &Scenario, out: &RunOutput) -> Value {
             "failedAttempts": stats.failure_events,
             "failureDetails": failure_details(&stats.failures),
         },
-        "services": [],
+        "services": services(out),
         "instances": instances(out),
         "failures": failures(out),
         "error": out.error.as_ref().map(|e| json!({"atMs": e.at_ms, "where": e.what, "message": e.message})),
@@ -67,6 +69,32 @@ fn failure_details(failures: &[PlacementFailure]) -> Vec<Value> {
                 "instancesEvaluated": f.evaluated,
                 "instancesRejected": rejected,
                 "closestMatch": closest,
+            })
+        })
+        .collect()
+}
+
+fn services(out: &RunOutput) -> Vec<Value> {
+    let w = out.api.engine.world();
+    w.services()
+        .iter()
+        .map(|s| {
+            let (running, pending) = out.api.service_counts(s.id, None);
+            let deployments = s
+                .deployments
+                .iter()
+                .filter(|d| d.status != ecsim_core::service::DeploymentStatus::Inactive)
+                .count();
+            json!({
+                "cluster": w.cluster(s.cluster).name,
+                "serviceName": s.name,
+                "status": s.status.as_str(),
+                "desiredCount": s.desired_count,
+                "runningCount": running,
+                "pendingCount": pending,
+                "deployments": deployments,
+                "rolloutState": s.primary().rollout_state.as_str(),
+                "events": s.events.len(),
             })
         })
         .collect()

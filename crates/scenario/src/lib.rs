@@ -8,6 +8,7 @@
 pub mod catalogue;
 pub mod duration;
 pub mod error;
+pub mod explain;
 pub mod fleet;
 pub mod load;
 pub mod matcher;
@@ -20,6 +21,7 @@ pub mod runner;
 pub mod timeline;
 
 pub use error::ScenarioError;
+pub use explain::{ExplainError, ExplainRequest, Explanation, explain};
 pub use load::{FileLoader, load};
 pub use model::Scenario;
 pub use runner::{Check, RunError, RunOptions, RunOutput, run};

@@ -41,7 +41,7 @@ pub fn load(text: &str, file: &str, files: FileLoader<'_>) -> Result<Scenario, S
     let mut keys = TOP_KEYS.to_vec();
     keys.push("faults");
     let m = MapReader::new(file, "", &doc, &keys)?;
-    for later in ["services", "invariants", "faults"] {
+    for later in ["invariants", "faults"] {
         if let Some(k) = m.keys().find(|k| k.value == later) {
             return Err(ScenarioError::new(
                 file,
@@ -78,6 +78,7 @@ pub fn load(text: &str, file: &str, files: FileLoader<'_>) -> Result<Scenario, S
         subnets: subnets(file, &m)?,
         fleet: list(file, &m, "containerInstances", fleet::parse_entry)?,
         task_definitions: task_definitions(file, &m, files)?,
+        services: list(file, &m, "services", service)?,
         timeline: list(file, &m, "timeline", timeline::parse_entry)?,
         expectations: list(file, &m, "expect", timeline::parse_expectation)?,
         source_hash: fnv_hex(text),
@@ -173,6 +174,16 @@ fn subnets(file: &str, m: &MapReader<'_>) -> Result<BTreeMap<String, String>, Sc
 }
 
 type Parse<T> = fn(&str, &str, &Located<Node>) -> Result<T, ScenarioError>;
+
+/// A `services` entry: a CreateService request.
+fn service(file: &str, path: &str, node: &Located<Node>) -> Result<Request, ScenarioError> {
+    Ok(Request {
+        op: "create_service".into(),
+        body: request::body(file, path, "create_service", node)?,
+        file: file.to_string(),
+        loc: node.loc,
+    })
+}
 
 fn list<T>(
     file: &str,

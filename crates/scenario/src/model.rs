@@ -20,6 +20,8 @@ pub struct Scenario {
     pub fleet: Vec<FleetEntry>,
     /// register_task_definition bodies, in order.
     pub task_definitions: Vec<Request>,
+    /// create_service bodies, in order.
+    pub services: Vec<Request>,
     pub timeline: Vec<Entry>,
     pub expectations: Vec<Expectation>,
     /// A stable hash of the scenario text (FNV-1a, 16 hex digits) for reports.

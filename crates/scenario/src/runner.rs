@@ -111,7 +111,7 @@ pub fn run(scenario: &Scenario, options: RunOptions) -> RunOutput {
 }
 
 impl Runner<'_> {
-    /// Time zero: the default cluster, `clusters`, the fleet, the task definitions.
+    /// Time zero: the default cluster, `clusters`, the fleet, the task definitions, the services.
     fn setup(&mut self) -> Result<(), RunError> {
         let s = self.scenario;
         let mut clusters = vec!["default".to_string()];
@@ -133,6 +133,10 @@ impl Runner<'_> {
         for (i, td) in s.task_definitions.iter().enumerate() {
             let what = format!("taskDefinitions[{i}] ({})", td.file);
             self.setup_call(&what, Some(td.loc), &td.op, &td.body)?;
+        }
+        for (i, svc) in s.services.iter().enumerate() {
+            let what = format!("services[{i}]");
+            self.setup_call(&what, Some(svc.loc), &svc.op, &svc.body)?;
         }
         for (i, e) in s.timeline.iter().enumerate() {
             self.api

@@ -5,6 +5,7 @@ mod attributes;
 pub(crate) mod clusters;
 mod instances;
 pub(crate) mod placement;
+mod services;
 pub(crate) mod taskdefs;
 mod tasks;
 
@@ -41,6 +42,11 @@ fn operation(op: &str) -> Option<Op> {
         "stop_task" => tasks::stop_task,
         "describe_tasks" => tasks::describe_tasks,
         "list_tasks" => tasks::list_tasks,
+        "create_service" => services::create_service,
+        "update_service" => services::update_service,
+        "delete_service" => services::delete_service,
+        "describe_services" => services::describe_services,
+        "list_services" => services::list_services,
         "put_attributes" => attributes::put_attributes,
         "delete_attributes" => attributes::delete_attributes,
         "list_attributes" => attributes::list_attributes,

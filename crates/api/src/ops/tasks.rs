@@ -175,7 +175,7 @@ fn overrides(o: Option<&TaskOverrideShape>) -> Result<ResourceOverrides, ApiErro
 }
 
 /// awsvpc needs a network configuration; its subnets' zones (when known) limit the instances.
-fn allowed_zones(
+pub(super) fn allowed_zones(
     api: &Api,
     task_def: TaskDefId,
     network: Option<&NetworkConfigurationShape>,
@@ -292,12 +292,11 @@ pub(super) fn list_tasks(api: &mut Api, body: &Value) -> Result<Value, ApiError>
     let req: ListTasks = parse(body)?;
     let cluster = api.cluster(req.cluster.as_deref())?;
     let (offset, size) = paginate::window(req.max_results, req.next_token.as_deref(), 100, 100)?;
-    if let Some(s) = &req.service_name {
-        return Err(ApiError::new(
-            "ServiceNotFoundException",
-            format!("Service not found: {s}."),
-        ));
-    }
+    let service = req
+        .service_name
+        .as_deref()
+        .map(|s| api.find_service(cluster, s))
+        .transpose()?;
     let desired = match req.desired_status.as_deref().unwrap_or("RUNNING") {
         "RUNNING" => Some(DesiredStatus::Running),
         "STOPPED" => Some(DesiredStatus::Stopped),
@@ -319,7 +318,7 @@ pub(super) fn list_tasks(api: &mut Api, body: &Value) -> Result<Value, ApiError>
         })?),
         None => None,
     };
-    let arns: Vec<Value> = matching_tasks(api, cluster, &req, desired, instance)
+    let arns: Vec<Value> = matching_tasks(api, cluster, &req, desired, instance, service)
         .into_iter()
         .map(|t| json!(api.task_arn(t)))
         .collect();
@@ -332,6 +331,7 @@ fn matching_tasks(
     req: &ListTasks,
     desired: Option<DesiredStatus>,
     instance: Option<ecsim_core::ids::InstanceId>,
+    service: Option<ecsim_core::ids::ServiceId>,
 ) -> Vec<TaskId> {
     let w = api.engine.world();
     let launch_ok = req.launch_type.as_deref().is_none_or(|lt| lt == "EC2");
@@ -343,6 +343,7 @@ fn matching_tasks(
             let t = w.task(*id);
             Some(t.desired_status) == desired
                 && launch_ok
+                && service.is_none_or(|s| t.service.is_some_and(|(ts, _)| ts == s))
                 && instance.is_none_or(|i| t.instance == i)
                 && req
                     .family

@@ -9,12 +9,14 @@
 mod attributes;
 mod clusters;
 mod instances;
+mod services;
 mod taskdefs;
 mod tasks;
 
 pub use attributes::*;
 pub use clusters::*;
 pub use instances::*;
+pub use services::*;
 pub use taskdefs::*;
 pub use tasks::*;
 
@@ -110,6 +112,11 @@ pub fn check(op: &str, body: &Value) -> Result<(), ShapeError> {
         "stop_task" => c::<StopTask>(body),
         "describe_tasks" => c::<DescribeTasks>(body),
         "list_tasks" => c::<ListTasks>(body),
+        "create_service" => c::<CreateService>(body),
+        "update_service" => c::<UpdateService>(body),
+        "delete_service" => c::<DeleteService>(body),
+        "describe_services" => c::<DescribeServices>(body),
+        "list_services" => c::<ListServices>(body),
         "put_attributes" => c::<PutAttributes>(body),
         "delete_attributes" => c::<DeleteAttributes>(body),
         "list_attributes" => c::<ListAttributes>(body),

@@ -139,6 +139,7 @@ impl Engine {
             version: 1,
         });
         self.world.clusters[spec.cluster.index()].instances.push(id);
+        self.wake_services(spec.cluster);
         id
     }
 
@@ -186,6 +187,8 @@ impl Engine {
         let inst = self.instance_mut(id);
         inst.status = status;
         let ec2 = inst.ec2_instance_id.clone();
+        let cluster = self.world.instance(id).cluster;
+        self.wake_services(cluster);
         self.record(
             "InstanceStatus",
             vec![
@@ -211,6 +214,8 @@ impl Engine {
                 ("agentConnected", connected.into()),
             ],
         );
+        let cluster = self.world.instance(id).cluster;
+        self.wake_services(cluster);
     }
 
     /// The EC2 instance terminates: its tasks stop at once and the instance goes INACTIVE.
@@ -299,6 +304,8 @@ impl Engine {
             .attributes
             .insert(name.to_string(), value);
         self.record("AttributePut", fields);
+        let cluster = self.world.instance(id).cluster;
+        self.wake_services(cluster);
     }
 
     /// DeleteAttributes for one attribute (absent: nothing happens).
@@ -308,6 +315,8 @@ impl Engine {
         }
         let ec2 = self.world.instance(id).ec2_instance_id.clone();
         self.instance_mut(id).attributes.remove(name);
+        let cluster = self.world.instance(id).cluster;
+        self.wake_services(cluster);
         self.record(
             "AttributeDeleted",
             vec![("ec2InstanceId", ec2.into()), ("name", name.into())],

@@ -7,12 +7,15 @@
 
 mod fleet;
 mod placing;
+mod scheduling;
+mod services;
 mod tasks;
 
 pub use fleet::{InstanceSpec, TaskDefSpec};
 pub use placing::{KEPT_FAILURES, PlacementFailure, RunOutcome, RunSpec, StartFailure};
+pub use services::{ServiceSpec, ServiceUpdate};
 
-use crate::ids::{InstanceId, TaskId};
+use crate::ids::{InstanceId, ServiceId, TaskId};
 use crate::queue::EventQueue;
 use crate::rng::RngStreams;
 use crate::time::SimTime;
@@ -57,6 +60,10 @@ pub enum Event {
     TaskStopped(TaskId),
     /// UpdateContainerAgent finished.
     AgentUpdated(InstanceId),
+    /// The service scheduler looks at a service.
+    Reconcile(ServiceId),
+    /// A service task has been RUNNING long enough to count as healthy.
+    TaskHealthy(TaskId),
 }
 
 /// What one `step` did.
@@ -199,6 +206,8 @@ impl Engine {
             Event::TaskStarted(t) => self.on_task_started(t),
             Event::TaskStopped(t) => self.finish_stop(t),
             Event::AgentUpdated(i) => self.on_agent_updated(i),
+            Event::Reconcile(s) => self.on_reconcile(s),
+            Event::TaskHealthy(t) => self.on_task_healthy(t),
         }
         Ok(Some(Step::Internal(time)))
     }

@@ -106,7 +106,7 @@ impl Engine {
                 break;
             };
             out.tasks
-                .push(self.create_task(spec, choice.instance, &req));
+                .push(self.create_task(spec, choice.instance, &req, None));
         }
         out
     }
@@ -127,7 +127,7 @@ impl Engine {
             let input = self.input(spec, &req, &member_of);
             let verdict = placement::filters::check(&self.world, self.world.instance(inst), &input);
             match (verdict, self.world.instance(inst).status) {
-                (Verdict::Fit, _) => tasks.push(self.create_task(spec, inst, &req)),
+                (Verdict::Fit, _) => tasks.push(self.create_task(spec, inst, &req, None)),
                 (_, InstanceStatus::Inactive) => failures.push((inst, StartFailure::Inactive)),
                 (_, InstanceStatus::Draining) => failures.push((inst, StartFailure::Draining)),
                 (Verdict::Reject(reason, shortfall), _) => {
@@ -189,7 +189,7 @@ impl Engine {
         }
     }
 
-    fn note_failure(
+    pub(super) fn note_failure(
         &mut self,
         spec: &RunSpec,
         req: &Requirement,

@@ -2,18 +2,21 @@
 //! lifecycle on the simulated clock, stops, crashes and the agent's state-change reports.
 
 use super::{Engine, Event, RunSpec};
-use crate::ids::{InstanceId, TaskDefId, TaskId};
+use crate::ids::{InstanceId, ServiceId, TaskDefId, TaskId};
 use crate::resources::{Allocation, EPHEMERAL_PORTS, Gpus, Requirement};
 use crate::rng::Purpose;
 use crate::task::{Container, DesiredStatus, StopCause, StopCode, Task, TaskStatus};
 use crate::taskdef::NetworkMode;
 
 impl Engine {
+    /// Creates a task of `spec` on `inst`, taking `req` from it; `service` links a service task
+    /// to its service and deployment.
     pub(super) fn create_task(
         &mut self,
         spec: &RunSpec,
         inst: InstanceId,
         req: &Requirement,
+        service: Option<(ServiceId, usize)>,
     ) -> TaskId {
         let id = TaskId(self.world.tasks.len() as u32);
         let allocation = self.allocate(inst, req);
@@ -47,6 +50,8 @@ impl Engine {
             stop: None,
             stop_timeout_s: td.stop_timeout_s(),
             version: 1,
+            service,
+            healthy_at: None,
         };
         self.world.tasks.push(task);
         self.world.clusters[spec.cluster.index()].tasks.push(id);
@@ -193,6 +198,7 @@ impl Engine {
             .filter(|c| c.last_status != TaskStatus::Stopped)
             .for_each(|c| c.last_status = TaskStatus::Running);
         self.record_status(id);
+        self.on_service_task_running(id);
     }
 
     /// StopTask and every graceful stop: desiredStatus STOPPED; a running task goes through
@@ -251,6 +257,7 @@ impl Engine {
             .for_each(|c| c.last_status = TaskStatus::Stopped);
         self.release(id);
         self.record_status(id);
+        self.on_service_task_stopped(id);
     }
 
     /// An essential container exits with `exit_code`: the task stops (EssentialContainerExited).

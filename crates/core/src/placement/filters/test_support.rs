@@ -109,6 +109,8 @@ impl Fixture {
             stop: None,
             stop_timeout_s: None,
             version: 1,
+            service: None,
+            healthy_at: None,
         });
         self.world.clusters[0].tasks.push(id);
         id

@@ -1,0 +1,413 @@
+//! Applying the service scheduler's decisions: one `reconcile` per wake-up, its stops and
+//! starts, the service events with ECS's texts (§5.11), deployments turning INACTIVE, steady
+//! state, and the circuit breaker (§5.9).
+
+use super::{Engine, RunSpec};
+use crate::ids::{InstanceId, ServiceId, TaskId};
+use crate::placement::{self, Evaluation, Reason, Rejection, scale_in};
+use crate::rng::Purpose;
+use crate::scheduler::{self, Action, StopWhy};
+use crate::service::{DeploymentStatus, RolloutState, Scheduling, ServiceEvent, ServiceStatus};
+use crate::task::{DesiredStatus, StopCause, StopCode, TaskStatus};
+use crate::taskdef::ResourceOverrides;
+use crate::trace::Field;
+
+const TROUBLESHOOTING: &str =
+    "For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.";
+
+impl Engine {
+    pub(super) fn on_reconcile(&mut self, id: ServiceId) {
+        self.service_mut(id).reconcile_scheduled = false;
+        if self.world.service(id).status == ServiceStatus::Inactive {
+            return;
+        }
+        if self.world.service(id).scheduling == Scheduling::Daemon {
+            let n = scheduler::daemon_instances(
+                &self.world,
+                self.world.service(id),
+                self.epoch_unix_ms,
+            )
+            .len();
+            let s = self.service_mut(id);
+            if s.status == ServiceStatus::Active {
+                s.desired_count = n as u32;
+            }
+        }
+        let actions = scheduler::reconcile(
+            &self.world,
+            self.world.service(id),
+            self.now,
+            self.epoch_unix_ms,
+            &mut self.rng,
+        );
+        let changed = self.apply(id, &actions);
+        self.retire_deployments(id);
+        if changed {
+            self.service_mut(id).steady = false;
+        } else {
+            self.check_steady(id);
+        }
+    }
+
+    /// Applies the actions; whether any task was stopped or started.
+    fn apply(&mut self, id: ServiceId, actions: &[Action]) -> bool {
+        let (mut stopped, mut started) = (Vec::new(), Vec::new());
+        for a in actions {
+            match a {
+                Action::Stop(t, why) => {
+                    self.scheduler_stop(id, *t, *why);
+                    stopped.push(*t);
+                }
+                Action::Start(n) => started.extend(self.start_replicas(id, *n)),
+                Action::StartOn(inst) => started.extend(self.start_daemon(id, *inst)),
+                Action::Blocked => self.report_blocked(id),
+            }
+        }
+        self.report_moves(id, "has started", "tasks", &started);
+        self.report_moves(id, "has stopped", "running tasks", &stopped);
+        !stopped.is_empty() || !started.is_empty()
+    }
+
+    fn scheduler_stop(&mut self, id: ServiceId, t: TaskId, why: StopWhy) {
+        let dep = self.world.task(t).service.map_or(0, |(_, d)| d);
+        let deployment = self.world.service(id).deployments[dep].id.clone();
+        let reason = match why {
+            StopWhy::Scaling => format!("Scaling activity initiated by (deployment {deployment})"),
+            StopWhy::Draining => format!("Scaling activity initiated by (deployment {deployment}): container instance is in DRAINING state"),
+            StopWhy::ConstraintViolated => "Service scheduler stopped the task: the container instance no longer satisfies the placement constraints".into(),
+        };
+        if why == StopWhy::ConstraintViolated {
+            let name = self.world.service(id).name.clone();
+            let ec2 = self
+                .world
+                .instance(self.world.task(t).instance)
+                .ec2_instance_id
+                .clone();
+            let msg = format!(
+                "(service {name}) stopped a daemon task on (instance {ec2}): it no longer satisfies the placement constraints."
+            );
+            self.service_event(
+                id,
+                "SERVICE_DAEMON_PLACEMENT_CONSTRAINT_VIOLATED",
+                &msg,
+                true,
+            );
+        }
+        self.stop_task(
+            t,
+            StopCause {
+                code: Some(StopCode::ServiceSchedulerInitiated),
+                reason,
+            },
+        );
+    }
+
+    /// The RunSpec of one task of the service's PRIMARY deployment.
+    fn service_spec(&self, id: ServiceId) -> RunSpec {
+        let s = self.world.service(id);
+        let strategies = match (s.scheduling, s.strategies.is_empty()) {
+            (Scheduling::Replica, true) => scale_in::default_service_strategies(),
+            _ => s.strategies.clone(),
+        };
+        RunSpec {
+            cluster: s.cluster,
+            task_def: s.primary().task_def,
+            count: 1,
+            group: s.group(),
+            started_by: Some(s.primary().id.clone()),
+            overrides: ResourceOverrides::default(),
+            allowed_zones: s.allowed_zones.clone(),
+            member_of: s.member_of.clone(),
+            distinct_instance: s.distinct_instance,
+            strategies,
+        }
+    }
+
+    fn start_replicas(&mut self, id: ServiceId, n: u32) -> Vec<TaskId> {
+        let spec = self.service_spec(id);
+        let dep = self.world.service(id).primary_index();
+        let mut started = Vec::new();
+        for _ in 0..n {
+            let (ev, member_of, req) = self.evaluate(&spec);
+            let choice = placement::strategy::choose(
+                &self.world,
+                spec.cluster,
+                &spec.group,
+                &ev.candidates,
+                &spec.strategies,
+                &mut self.rng,
+            );
+            let Some(choice) = choice else {
+                self.note_failure(&spec, &req, &member_of, &ev, n - started.len() as u32);
+                self.placement_failed(id, &ev);
+                break;
+            };
+            started.push(self.start_service_task(id, dep, &spec, choice.instance));
+        }
+        started
+    }
+
+    fn start_daemon(&mut self, id: ServiceId, inst: InstanceId) -> Option<TaskId> {
+        let spec = self.service_spec(id);
+        let dep = self.world.service(id).primary_index();
+        let req = self
+            .world
+            .task_def(spec.task_def)
+            .requirement(&spec.overrides);
+        let member_of = spec.member_of.clone();
+        let verdict = placement::filters::check(
+            &self.world,
+            self.world.instance(inst),
+            &self.input(&spec, &req, &member_of),
+        );
+        match verdict {
+            placement::Verdict::Fit => Some(self.start_service_task(id, dep, &spec, inst)),
+            placement::Verdict::Reject(reason, shortfall) => {
+                let mut ev = Evaluation {
+                    rejections: vec![Rejection {
+                        instance: inst,
+                        reason,
+                        shortfall,
+                    }],
+                    ..Default::default()
+                };
+                ev.tally.evaluated = 1;
+                ev.tally.by_reason[reason.rank()] = 1;
+                self.note_failure(&spec, &req, &member_of, &ev, 1);
+                self.placement_failed(id, &ev);
+                None
+            }
+        }
+    }
+
+    fn start_service_task(
+        &mut self,
+        id: ServiceId,
+        dep: usize,
+        spec: &RunSpec,
+        inst: InstanceId,
+    ) -> TaskId {
+        let req = self
+            .world
+            .task_def(spec.task_def)
+            .requirement(&spec.overrides);
+        let t = self.create_task(spec, inst, &req, Some((id, dep)));
+        let s = self.service_mut(id);
+        s.tasks.push(t);
+        s.last_failure_message = None;
+        t
+    }
+
+    /// "(service web) was unable to place a task ...", once per cause; a failed start.
+    fn placement_failed(&mut self, id: ServiceId, ev: &Evaluation) {
+        let name = self.world.service(id).name.clone();
+        let head = format!(
+            "(service {name}) was unable to place a task because no container instance met all of its requirements."
+        );
+        let msg = match ev.closest() {
+            Some(r) => {
+                let uuid = &self.world.instance(r.instance).uuid;
+                format!(
+                    "{head} The closest matching (container-instance {uuid}) {} {TROUBLESHOOTING}",
+                    closest_clause(r.reason)
+                )
+            }
+            None => format!("{head} Reason: No Container Instances were found in your cluster."),
+        };
+        let repeat = self.world.service(id).last_failure_message.as_deref() == Some(msg.as_str());
+        self.service_event(id, "SERVICE_TASK_PLACEMENT_FAILURE", &msg, !repeat);
+        self.service_mut(id).last_failure_message = Some(msg);
+        let dep = self.world.service(id).primary_index();
+        self.start_failed(id, dep);
+    }
+
+    fn report_blocked(&mut self, id: ServiceId) {
+        if self.world.service(id).blocked_reported {
+            return;
+        }
+        self.service_mut(id).blocked_reported = true;
+        let name = self.world.service(id).name.clone();
+        let msg = format!(
+            "(service {name}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again."
+        );
+        self.service_event(id, "SERVICE_DEPLOYMENT_CONFIGURATION_BLOCKED", &msg, true);
+    }
+
+    fn report_moves(&mut self, id: ServiceId, verb: &str, noun: &str, tasks: &[TaskId]) {
+        if tasks.is_empty() {
+            return;
+        }
+        let name = self.world.service(id).name.clone();
+        let list: Vec<String> = tasks
+            .iter()
+            .map(|t| format!("(task {})", self.world.task(*t).uuid))
+            .collect();
+        let msg = format!(
+            "(service {name}) {verb} {} {noun}: {}.",
+            tasks.len(),
+            list.join(" ")
+        );
+        let kind = if verb == "has started" {
+            "SERVICE_TASKS_STARTED"
+        } else {
+            "SERVICE_TASKS_STOPPED"
+        };
+        self.service_event(id, kind, &msg, true);
+    }
+
+    /// Older deployments with no task left become INACTIVE; a draining service with no task
+    /// left (or only STOPPING ones) becomes INACTIVE.
+    fn retire_deployments(&mut self, id: ServiceId) {
+        let s = self.world.service(id);
+        let mut busy = vec![false; s.deployments.len()];
+        let mut running_or_pending = 0;
+        for t in &s.tasks {
+            let task = self.world.task(*t);
+            if task.last_status != TaskStatus::Stopped {
+                busy[task.service.map_or(0, |(_, d)| d)] = true;
+            }
+            if task.last_status != TaskStatus::Stopped && task.last_status != TaskStatus::Stopping {
+                running_or_pending += 1;
+            }
+        }
+        let draining_done = s.status == ServiceStatus::Draining && running_or_pending == 0;
+        let s = self.service_mut(id);
+        for (d, busy) in s.deployments.iter_mut().zip(busy) {
+            if d.status == DeploymentStatus::Active && !busy {
+                d.status = DeploymentStatus::Inactive;
+            }
+        }
+        if draining_done {
+            s.status = ServiceStatus::Inactive;
+            let name = s.name.clone();
+            self.record("ServiceInactive", vec![("service", name.into())]);
+        }
+    }
+
+    /// Steady state: only the PRIMARY deployment, every desired task healthy, nothing pending.
+    fn check_steady(&mut self, id: ServiceId) {
+        let s = self.world.service(id);
+        if s.steady || s.status != ServiceStatus::Active {
+            return;
+        }
+        let only_primary = s
+            .deployments
+            .iter()
+            .filter(|d| d.status != DeploymentStatus::Inactive)
+            .count()
+            == 1;
+        let live: Vec<TaskId> = s
+            .tasks
+            .iter()
+            .copied()
+            .filter(|t| self.world.task(*t).desired_status == DesiredStatus::Running)
+            .collect();
+        let all_healthy = live
+            .iter()
+            .all(|t| self.world.task(*t).is_healthy(self.now));
+        let stopping = s
+            .tasks
+            .iter()
+            .any(|t| self.world.task(*t).last_status == TaskStatus::Stopping);
+        if !(only_primary && all_healthy && !stopping && live.len() == s.desired_count as usize) {
+            return;
+        }
+        let name = s.name.clone();
+        let dep = s.primary_index();
+        let deployment_id = s.primary().id.clone();
+        let completes = s.primary().rollout_state == RolloutState::InProgress;
+        self.service_mut(id).steady = true;
+        if completes {
+            let now = self.now;
+            let d = &mut self.service_mut(id).deployments[dep];
+            d.rollout_state = RolloutState::Completed;
+            d.rollout_reason = format!("ECS deployment {deployment_id} completed.");
+            d.updated_at = now;
+            let msg =
+                format!("(service {name}) (deployment {deployment_id}) deployment completed.");
+            self.service_event(id, "SERVICE_DEPLOYMENT_COMPLETED", &msg, true);
+        }
+        let msg = format!("(service {name}) has reached a steady state.");
+        self.service_event(id, "SERVICE_STEADY_STATE", &msg, true);
+    }
+
+    /// §5.9: threshold = ceil(desired / 2) within [3, 200]; FAILED stops launching; rollback
+    /// deploys the last COMPLETED task definition again.
+    pub(super) fn check_circuit_breaker(&mut self, id: ServiceId, dep: usize) {
+        let s = self.world.service(id);
+        let d = &s.deployments[dep];
+        let threshold = s.desired_count.div_ceil(2).clamp(3, 200);
+        let trips = s.config.circuit_breaker.enable
+            && d.rollout_state == RolloutState::InProgress
+            && !d.had_running_task
+            && d.failed_tasks >= threshold;
+        if !trips {
+            return;
+        }
+        let (name, dep_id, rollback) = (
+            s.name.clone(),
+            d.id.clone(),
+            s.config.circuit_breaker.rollback,
+        );
+        let previous = s.deployments[..dep]
+            .iter()
+            .rev()
+            .find(|d| d.rollout_state == RolloutState::Completed)
+            .map(|d| (d.id.clone(), d.task_def));
+        let now = self.now;
+        let d = &mut self.service_mut(id).deployments[dep];
+        d.rollout_state = RolloutState::Failed;
+        d.rollout_reason = "ECS deployment circuit breaker: task failed to start.".into();
+        d.updated_at = now;
+        let msg = format!(
+            "(service {name}) (deployment {dep_id}) deployment failed: tasks failed to start."
+        );
+        self.service_event(id, "SERVICE_DEPLOYMENT_FAILED", &msg, true);
+        if let (true, Some((prev_id, task_def))) = (rollback, previous) {
+            let reason =
+                format!("ECS deployment circuit breaker: rolling back to deploymentId {prev_id}.");
+            let msg = format!("(service {name}) rolling back to deployment {prev_id}.");
+            self.service_event(id, "SERVICE_DEPLOYMENT_ROLLBACK", &msg, true);
+            self.new_deployment(id, task_def, reason);
+            self.schedule_reconcile(id);
+        }
+    }
+
+    /// Records a service event in the trace and, when `visible`, in the service's events.
+    pub(crate) fn service_event(
+        &mut self,
+        id: ServiceId,
+        name: &'static str,
+        message: &str,
+        visible: bool,
+    ) {
+        let service = self.world.service(id).name.clone();
+        self.record(
+            "ServiceEvent",
+            vec![
+                ("service", Field::from(service)),
+                ("name", name.into()),
+                ("message", message.into()),
+            ],
+        );
+        if visible {
+            let event = ServiceEvent {
+                id: self.rng.hex_id(Purpose::Ids),
+                at: self.now,
+                name,
+                message: message.to_string(),
+            };
+            self.service_mut(id).events.push(event);
+        }
+    }
+}
+
+/// The clause after "The closest matching (container-instance ID)" for each reason (§5.11).
+fn closest_clause(reason: Reason) -> String {
+    match reason {
+        Reason::Cpu => "has insufficient CPU units available.".into(),
+        Reason::Memory => "has insufficient memory available.".into(),
+        Reason::Ports => "is already using a port required by your task.".into(),
+        other => format!("encountered error \"{}\".", other.as_str()),
+    }
+}

@@ -1,0 +1,292 @@
+//! The service scheduler's decisions (§5): one pure `reconcile` per service that returns the
+//! moves to make now, stop phase first, then start phase. The engine applies them.
+//!
+//! REPLICA (§5.3, §5.4): pending tasks on DRAINING instances stop at once; tasks beyond
+//! `desiredCount` stop (scale-in, chosen by `placement::scale_in`); tasks of older deployments
+//! and running tasks on DRAINING instances are replaced: the unhealthy ones stop at once, the
+//! healthy ones one by one while `healthy - 1 >= ceil(desired × minimumHealthyPercent / 100)`;
+//! then new tasks of the PRIMARY deployment start while
+//! `pending + running + stopping < floor(desired × maximumPercent / 100)` and the primary has
+//! fewer than `desiredCount`. When tasks must be replaced and the configuration allows neither
+//! move, the deployment is blocked.
+//!
+//! DAEMON (§5.1): one task on every ACTIVE instance meeting the constraints; tasks on instances
+//! that drain or stop meeting them stop; a task of an older deployment is replaced on its
+//! instance (stopped first: the maximum is 100 %).
+
+use crate::cql::InstanceView;
+use crate::ids::{InstanceId, TaskId};
+use crate::instance::InstanceStatus;
+use crate::placement::scale_in::choose_task_to_stop;
+use crate::rng::RngStreams;
+use crate::service::{RolloutState, Scheduling, Service};
+use crate::task::{DesiredStatus, TaskStatus};
+use crate::time::SimTime;
+use crate::world::World;
+
+/// Why the scheduler stops a task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopWhy {
+    /// Replaced by a newer deployment, or scale-in.
+    Scaling,
+    Draining,
+    ConstraintViolated,
+}
+
+/// A move of the scheduler.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    Stop(TaskId, StopWhy),
+    /// Place `count` tasks of the PRIMARY deployment with the service's strategies.
+    Start(u32),
+    /// DAEMON: place a task of the PRIMARY deployment on this instance.
+    StartOn(InstanceId),
+    /// Tasks must be replaced but the deployment configuration allows no stop and no start.
+    Blocked,
+}
+
+/// What the scheduler should do now for `service`.
+pub fn reconcile(
+    world: &World,
+    service: &Service,
+    now: SimTime,
+    epoch_unix_ms: i64,
+    rng: &mut RngStreams,
+) -> Vec<Action> {
+    match service.scheduling {
+        Scheduling::Replica => replica(world, service, now, rng),
+        Scheduling::Daemon => daemon(world, service, now, epoch_unix_ms),
+    }
+}
+
+/// The live (desiredStatus RUNNING) and STOPPING tasks of a service.
+struct Tasks {
+    live: Vec<TaskId>,
+    stopping: u32,
+}
+
+fn tasks(world: &World, service: &Service) -> Tasks {
+    let mut t = Tasks {
+        live: Vec::new(),
+        stopping: 0,
+    };
+    for id in &service.tasks {
+        let task = world.task(*id);
+        if task.desired_status == DesiredStatus::Running {
+            t.live.push(*id);
+        } else if task.last_status == TaskStatus::Stopping {
+            t.stopping += 1;
+        }
+    }
+    t
+}
+
+fn draining(world: &World, t: TaskId) -> bool {
+    world.instance(world.task(t).instance).status != InstanceStatus::Active
+}
+
+fn pending(world: &World, t: TaskId) -> bool {
+    matches!(
+        world.task(t).last_status,
+        TaskStatus::Pending | TaskStatus::Provisioning
+    )
+}
+
+fn can_start(service: &Service, now: SimTime) -> bool {
+    service.primary().rollout_state != RolloutState::Failed
+        && now >= service.throttle.next_attempt_at
+}
+
+fn replica(world: &World, service: &Service, now: SimTime, rng: &mut RngStreams) -> Vec<Action> {
+    let all = tasks(world, service);
+    let primary = service.primary_index();
+    let deployment_of = |t: TaskId| world.task(t).service.map_or(primary, |(_, d)| d);
+    let mut actions = Vec::new();
+    let mut stopped: Vec<TaskId> = Vec::new();
+    // Pending tasks on draining instances stop at once.
+    for &t in all
+        .live
+        .iter()
+        .filter(|t| draining(world, **t) && pending(world, **t))
+    {
+        actions.push(Action::Stop(t, StopWhy::Draining));
+        stopped.push(t);
+    }
+    // Scale-in: primary tasks beyond desiredCount.
+    let mut keepers: Vec<TaskId> = all
+        .live
+        .iter()
+        .copied()
+        .filter(|t| deployment_of(*t) == primary && !draining(world, *t))
+        .collect();
+    while keepers.len() > service.desired_count as usize {
+        let group = service.group();
+        let Some(victim) = choose_task_to_stop(
+            world,
+            service.cluster,
+            &group,
+            &keepers,
+            &service.strategies,
+            rng,
+        ) else {
+            break;
+        };
+        keepers.retain(|t| *t != victim);
+        actions.push(Action::Stop(victim, StopWhy::Scaling));
+        stopped.push(victim);
+    }
+    replace(
+        world,
+        service,
+        now,
+        rng,
+        &all,
+        &keepers,
+        &mut stopped,
+        &mut actions,
+    );
+    actions
+}
+
+/// The stop phase for tasks to replace, then the start phase.
+#[allow(clippy::too_many_arguments)]
+fn replace(
+    world: &World,
+    service: &Service,
+    now: SimTime,
+    rng: &mut RngStreams,
+    all: &Tasks,
+    keepers: &[TaskId],
+    stopped: &mut Vec<TaskId>,
+    actions: &mut Vec<Action>,
+) {
+    let desired = service.desired_count;
+    let mut to_replace: Vec<TaskId> = all
+        .live
+        .iter()
+        .copied()
+        .filter(|t| !stopped.contains(t) && !keepers.contains(t))
+        .collect();
+    let mut healthy = all
+        .live
+        .iter()
+        .filter(|t| !stopped.contains(t) && world.task(**t).is_healthy(now))
+        .count() as u32;
+    let before = actions.len();
+    // Unhealthy ones cost no health: stop them at once.
+    for &t in to_replace
+        .iter()
+        .filter(|t| !world.task(**t).is_healthy(now))
+    {
+        actions.push(Action::Stop(t, why(world, t)));
+        stopped.push(t);
+    }
+    to_replace.retain(|t| world.task(*t).is_healthy(now));
+    let min_healthy = service.config.min_healthy(desired);
+    while !to_replace.is_empty() && healthy > min_healthy {
+        let group = service.group();
+        let Some(victim) = choose_task_to_stop(
+            world,
+            service.cluster,
+            &group,
+            &to_replace,
+            &service.strategies,
+            rng,
+        ) else {
+            break;
+        };
+        to_replace.retain(|t| *t != victim);
+        actions.push(Action::Stop(victim, why(world, victim)));
+        stopped.push(victim);
+        healthy -= 1;
+    }
+    // Stopped running tasks turn STOPPING and still count toward the maximum; pending ones stop.
+    let now_stopping = stopped
+        .iter()
+        .filter(|t| world.task(**t).last_status == TaskStatus::Running)
+        .count();
+    let total = (all.live.len() - stopped.len() + now_stopping) as u32 + all.stopping;
+    let room = service.config.max_tasks(desired).saturating_sub(total);
+    let want = desired.saturating_sub(keepers.len() as u32);
+    let start = want.min(room);
+    if start > 0 && can_start(service, now) {
+        actions.push(Action::Start(start));
+    }
+    // Blocked only when waiting cannot help: nothing stopping, no new task on its way to health.
+    let settled = all.stopping == 0 && keepers.iter().all(|t| world.task(*t).is_healthy(now));
+    let stuck = actions.len() == before && !to_replace.is_empty() && room == 0 && settled;
+    if stuck {
+        actions.push(Action::Blocked);
+    }
+}
+
+fn why(world: &World, t: TaskId) -> StopWhy {
+    if draining(world, t) {
+        StopWhy::Draining
+    } else {
+        StopWhy::Scaling
+    }
+}
+
+/// Whether `instance` should run the daemon: ACTIVE and meeting every memberOf expression.
+fn daemon_eligible(
+    world: &World,
+    service: &Service,
+    instance: InstanceId,
+    epoch_unix_ms: i64,
+) -> bool {
+    let view = InstanceView {
+        world,
+        instance,
+        epoch_unix_ms,
+    };
+    world.instance(instance).status == InstanceStatus::Active
+        && service.member_of.iter().all(|e| e.matches(&view))
+}
+
+/// The instances a DAEMON service should cover (its desiredCount).
+pub fn daemon_instances(world: &World, service: &Service, epoch_unix_ms: i64) -> Vec<InstanceId> {
+    world
+        .registered_instances(service.cluster)
+        .into_iter()
+        .filter(|i| daemon_eligible(world, service, *i, epoch_unix_ms))
+        .collect()
+}
+
+fn daemon(world: &World, service: &Service, now: SimTime, epoch_unix_ms: i64) -> Vec<Action> {
+    let all = tasks(world, service);
+    let primary = service.primary_index();
+    let mut actions = Vec::new();
+    for inst in world.registered_instances(service.cluster) {
+        let here: Vec<TaskId> = all
+            .live
+            .iter()
+            .copied()
+            .filter(|t| world.task(*t).instance == inst)
+            .collect();
+        if !daemon_eligible(world, service, inst, epoch_unix_ms) {
+            let why = if world.instance(inst).status == InstanceStatus::Active {
+                StopWhy::ConstraintViolated
+            } else {
+                StopWhy::Draining
+            };
+            actions.extend(here.iter().map(|t| Action::Stop(*t, why)));
+            continue;
+        }
+        let is_primary = |t: &TaskId| world.task(*t).service.is_some_and(|(_, d)| d == primary);
+        actions.extend(
+            here.iter()
+                .filter(|t| !is_primary(t))
+                .map(|t| Action::Stop(*t, StopWhy::Scaling)),
+        );
+        let stopping_here = service.tasks.iter().any(|t| {
+            let task = world.task(*t);
+            task.instance == inst && task.last_status == TaskStatus::Stopping
+        });
+        let has_primary = here.iter().any(is_primary);
+        if !has_primary && here.is_empty() && !stopping_here && can_start(service, now) {
+            actions.push(Action::StartOn(inst));
+        }
+    }
+    actions
+}

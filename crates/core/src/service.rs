@@ -1,0 +1,219 @@
+//! Services and their deployments (§5): what the service scheduler keeps running.
+//!
+//! A service has one PRIMARY deployment (the newest) and possibly ACTIVE ones still holding
+//! tasks of an older task definition; a deployment with no tasks left becomes INACTIVE. Events
+//! are kept in full here; the API shows the newest 100.
+
+use crate::cql::Expr;
+use crate::ids::{ClusterId, ServiceId, TaskDefId};
+use crate::placement::Strategy;
+use crate::time::SimTime;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServiceStatus {
+    Active,
+    Draining,
+    Inactive,
+}
+
+impl ServiceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceStatus::Active => "ACTIVE",
+            ServiceStatus::Draining => "DRAINING",
+            ServiceStatus::Inactive => "INACTIVE",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scheduling {
+    Replica,
+    Daemon,
+}
+
+impl Scheduling {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheduling::Replica => "REPLICA",
+            Scheduling::Daemon => "DAEMON",
+        }
+    }
+}
+
+/// `deploymentCircuitBreaker`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CircuitBreaker {
+    pub enable: bool,
+    pub rollback: bool,
+}
+
+/// `deploymentConfiguration`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeploymentConfig {
+    pub minimum_healthy_percent: u32,
+    pub maximum_percent: u32,
+    pub circuit_breaker: CircuitBreaker,
+}
+
+impl DeploymentConfig {
+    /// The API defaults: 100/200 for REPLICA, 0/100 for DAEMON.
+    pub fn default_for(s: Scheduling) -> DeploymentConfig {
+        let (min, max) = match s {
+            Scheduling::Replica => (100, 200),
+            Scheduling::Daemon => (0, 100),
+        };
+        DeploymentConfig {
+            minimum_healthy_percent: min,
+            maximum_percent: max,
+            circuit_breaker: CircuitBreaker::default(),
+        }
+    }
+
+    /// "rounded up to the nearest integer".
+    pub fn min_healthy(&self, desired: u32) -> u32 {
+        (u64::from(desired) * u64::from(self.minimum_healthy_percent)).div_ceil(100) as u32
+    }
+
+    /// "rounded down".
+    pub fn max_tasks(&self, desired: u32) -> u32 {
+        (u64::from(desired) * u64::from(self.maximum_percent) / 100) as u32
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeploymentStatus {
+    Primary,
+    Active,
+    Inactive,
+}
+
+impl DeploymentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeploymentStatus::Primary => "PRIMARY",
+            DeploymentStatus::Active => "ACTIVE",
+            DeploymentStatus::Inactive => "INACTIVE",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RolloutState {
+    InProgress,
+    Completed,
+    Failed,
+}
+
+impl RolloutState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RolloutState::InProgress => "IN_PROGRESS",
+            RolloutState::Completed => "COMPLETED",
+            RolloutState::Failed => "FAILED",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Deployment {
+    /// `ecs-svc/` and 19 digits.
+    pub id: String,
+    pub status: DeploymentStatus,
+    pub task_def: TaskDefId,
+    pub rollout_state: RolloutState,
+    pub rollout_reason: String,
+    /// Consecutive tasks that failed to start (reset once one runs).
+    pub failed_tasks: u32,
+    /// Whether a task of this deployment has reached RUNNING.
+    pub had_running_task: bool,
+    pub created_at: SimTime,
+    pub updated_at: SimTime,
+}
+
+/// A service event (`ServiceEvent`), with its EventBridge-style name for the trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceEvent {
+    pub id: String,
+    pub at: SimTime,
+    pub name: &'static str,
+    pub message: String,
+}
+
+/// The service's throttle of failing starts (§5.8).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Throttle {
+    pub consecutive_failures: u32,
+    /// No task is started before this time.
+    pub next_attempt_at: SimTime,
+}
+
+#[derive(Clone, Debug)]
+pub struct Service {
+    pub id: ServiceId,
+    pub cluster: ClusterId,
+    pub name: String,
+    pub status: ServiceStatus,
+    pub scheduling: Scheduling,
+    pub desired_count: u32,
+    pub config: DeploymentConfig,
+    pub member_of: Vec<Expr>,
+    pub distinct_instance: bool,
+    /// Empty: the default AZ balance (REPLICA) or none (DAEMON).
+    pub strategies: Vec<Strategy>,
+    /// awsvpc: the zones of the service's subnets, when known.
+    pub allowed_zones: Option<Vec<String>>,
+    pub health_check_grace_period_s: u64,
+    pub has_load_balancers: bool,
+    /// Newest last; the last one is PRIMARY.
+    pub deployments: Vec<Deployment>,
+    pub events: Vec<ServiceEvent>,
+    pub throttle: Throttle,
+    pub created_at: SimTime,
+    /// Whether the last event said the service is at steady state (to send it once a change).
+    pub steady: bool,
+    /// Every task the service ever started, in creation order.
+    pub tasks: Vec<crate::ids::TaskId>,
+    /// A reconcile is already scheduled.
+    pub reconcile_scheduled: bool,
+    /// The last placement-failure message, to suppress repeats (ECS shows a cause once).
+    pub last_failure_message: Option<String>,
+    /// Whether the "unable to stop or start tasks" event was sent for the current deployment.
+    pub blocked_reported: bool,
+}
+
+impl Service {
+    /// The task group of the service's tasks.
+    pub fn group(&self) -> String {
+        format!("service:{}", self.name)
+    }
+
+    pub fn primary(&self) -> &Deployment {
+        &self.deployments[self.deployments.len() - 1]
+    }
+
+    pub fn primary_index(&self) -> usize {
+        self.deployments.len() - 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_rounding() {
+        let c = |min, max| DeploymentConfig {
+            minimum_healthy_percent: min,
+            maximum_percent: max,
+            circuit_breaker: CircuitBreaker::default(),
+        };
+        // min 50 %, desired 4: two may stop; min 75 %, desired 2: none may stop.
+        assert_eq!(c(50, 200).min_healthy(4), 2);
+        assert_eq!(c(75, 200).min_healthy(2), 2);
+        // max 200 %, desired 4: four may start; max 125 %, desired 3: none may start.
+        assert_eq!(c(100, 200).max_tasks(4), 8);
+        assert_eq!(c(100, 125).max_tasks(3), 3);
+        assert_eq!(c(100, 150).max_tasks(3), 4);
+    }
+}
