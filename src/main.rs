@@ -6,9 +6,8 @@
 //! are written only for a run that started.
 
 use clap::{Args, Parser, Subcommand};
-use ecsim::core::placement::Strategy;
 use ecsim::report;
-use ecsim::scenario::explain::{Constraint, ExplainError, ExplainRequest};
+use ecsim::scenario::explain::{ExplainError, ExplainRequest};
 use ecsim::scenario::{self, RunOptions, Scenario, ScenarioError};
 use miette::{LabeledSpan, MietteDiagnostic, NamedSource, Report};
 use std::path::{Path, PathBuf};
@@ -60,8 +59,8 @@ enum Command {
     ///
     /// Plays the scenario up to --at (every event at or before it), then shows, for each
     /// container instance of the cluster, the first filter that rejects one task of the task
-    /// definition and by how much, or that it fits; then the strategy steps and the instance
-    /// RunTask would choose next, or the closest match when nothing fits. The simulation is not
+    /// definition (or service) and by how much, or that it fits; then the strategy steps and the
+    /// instance RunTask (or the service scheduler) would choose next, or the closest match when nothing fits. The simulation is not
     /// changed. Exit status 0: explained (even if nothing fits); 1: the run hit an error before
     /// --at; 2: invalid scenario or usage, or an unknown cluster or task definition at --at.
     Explain(ExplainArgs),
@@ -78,7 +77,8 @@ struct ExplainArgs {
     /// The task definition: family, family:revision or ARN.
     #[arg(long, value_name = "TASKDEF", group = "what")]
     task_definition: Option<String>,
-    /// A service (not available yet: services arrive with the service scheduler).
+    /// A service: one more task of its PRIMARY deployment, placed as the service scheduler
+    /// would (its constraints and strategies, or the AZ balance).
     #[arg(long, value_name = "SERVICE", group = "what")]
     service: Option<String>,
     /// The cluster.
@@ -87,10 +87,10 @@ struct ExplainArgs {
     /// A placement strategy, in order (repeatable, at most 5): random, spread:instanceId,
     /// spread:host, spread:attribute:NAME, binpack:cpu, binpack:memory. Default: random.
     #[arg(long = "strategy", value_name = "STRATEGY", value_parser = scenario::explain::parse_strategy)]
-    strategies: Vec<Strategy>,
+    strategies: Vec<serde_json::Value>,
     /// A placement constraint (repeatable): distinctInstance or memberOf:EXPRESSION.
     #[arg(long = "constraint", value_name = "CONSTRAINT", value_parser = scenario::explain::parse_constraint)]
-    constraints: Vec<Constraint>,
+    constraints: Vec<serde_json::Value>,
     /// The task group (default: family:FAMILY).
     #[arg(long, value_name = "GROUP")]
     group: Option<String>,
@@ -142,23 +142,13 @@ fn main() -> ExitCode {
 }
 
 fn explain(args: ExplainArgs) -> ExitCode {
-    let task_definition = match (args.task_definition, args.service) {
-        (Some(td), _) => td,
-        (None, service) => {
-            eprintln!(
-                "error: cannot explain service `{}`: services arrive with the service scheduler; \
-                 explain a task definition with --task-definition",
-                service.unwrap_or_default()
-            );
-            return ExitCode::from(2);
-        }
-    };
     let Ok(s) = load(&args.scenario) else {
         return ExitCode::from(2);
     };
     let request = ExplainRequest {
         cluster: args.cluster,
-        task_definition,
+        task_definition: args.task_definition.unwrap_or_default(),
+        service: args.service,
         at_ms: args.at,
         seed: args.seed,
         max_events: None,

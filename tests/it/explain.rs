@@ -329,7 +329,8 @@ fn a_task_definition_unknown_at_t_is_exit_2() {
     );
     assert_eq!(code(&o), 2, "{}", all_output(&o));
     assert!(
-        stderr(&o).contains("task definition `nope` is not registered at 1m"),
+        stderr(&o)
+            .contains("would refuse this request: ClientException: TaskDefinition not found."),
         "{}",
         all_output(&o)
     );
@@ -366,15 +367,33 @@ fn a_task_definition_unknown_at_t_is_exit_2() {
 }
 
 #[test]
-fn services_are_refused_until_the_service_scheduler() {
+fn a_service_is_explained_as_its_scheduler_places() {
     let dir = temp_dir("explain-service");
     let o = explain(&dir, "s.yaml", BASIC, &["--at", "1m", "--service", "web"]);
     assert_eq!(code(&o), 2, "{}", all_output(&o));
     assert!(
-        stderr(&o).contains("services arrive with the service scheduler"),
+        stderr(&o).contains("ServiceNotFoundException"),
         "{}",
         all_output(&o)
     );
+    let with_service = BASIC.replace(
+        "timeline:",
+        "services:\n  - {serviceName: api, taskDefinition: web, desiredCount: 1}\ntimeline:",
+    );
+    let out = explained(&explain(
+        &dir,
+        "svc.yaml",
+        &with_service,
+        &["--at", "30s", "--service", "api"],
+    ));
+    // The service's one task holds port 80 on i-node-2 or i-node-3 (i-node-1 lacks memory), so
+    // the next one can only go to the other, through the service's default AZ balance.
+    assert!(out.contains("(group service:api"), "{out}");
+    assert!(
+        out.contains("strategy spread(attribute:ecs.availability-zone)"),
+        "{out}"
+    );
+    assert!(out.contains("RESOURCE:PORTS"), "{out}");
 }
 
 #[test]

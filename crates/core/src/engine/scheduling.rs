@@ -102,8 +102,8 @@ impl Engine {
         );
     }
 
-    /// The RunSpec of one task of the service's PRIMARY deployment.
-    fn service_spec(&self, id: ServiceId) -> RunSpec {
+    /// The RunSpec of one task of the service's PRIMARY deployment (what the scheduler places).
+    pub fn service_spec(&self, id: ServiceId) -> RunSpec {
         let s = self.world.service(id);
         let strategies = match (s.scheduling, s.strategies.is_empty()) {
             (Scheduling::Replica, true) => scale_in::default_service_strategies(),

@@ -16,7 +16,7 @@ pub mod strategy;
 use crate::ids::InstanceId;
 use crate::world::World;
 pub use filters::{PlacementInput, Reason, Shortfall, Verdict};
-pub use strategy::{BinpackField, Choice, SpreadField, Strategy};
+pub use strategy::{BinpackField, Bucket, Choice, Measure, SpreadField, Step, Strategy};
 
 /// How many instances each reason rejected (each instance counted once, by its first reason).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -51,24 +51,50 @@ impl Strategy {
     }
 }
 
-/// The instance chosen, and how many candidates were left after each strategy.
+/// What one strategy did to the candidates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub strategy: Strategy,
+    /// Candidates before the step.
+    pub before: usize,
+    /// Candidates kept (for `random`: the one picked).
+    pub kept: Vec<InstanceId>,
+    pub measure: Measure,
+}
+
+/// What a step compared.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Measure {
+    /// spread: the group's tasks in each bucket present among the candidates.
+    Spread(Vec<(Bucket, u64)>),
+    /// binpack: the least remaining amount, kept.
+    Binpack(i64),
+    /// random picked one and ended the list.
+    Random,
+    /// Not applied: one candidate left, or `random` already picked.
+    Skipped,
+}
+
+/// The instance chosen, and how the strategies got there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Choice {
     pub instance: InstanceId,
     /// Candidates before the first strategy.
     pub candidates: usize,
-    /// Candidates left after each strategy that ran, in order.
-    pub narrowed: Vec<(Strategy, usize)>,
+    pub steps: Vec<Step>,
+    /// The instances still tied when the seeded tie-break drew (empty when `random` picked).
+    pub tie: Vec<InstanceId>,
 }
 
-/// A spread bucket: an instance, or an attribute value (None: the attribute is missing).
+/// A spread bucket: an instance, or an attribute value (None: the attribute is missing;
+/// `Some("")`: present without a value).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Bucket<'a> {
+pub enum Bucket {
     Instance(InstanceId),
-    Value(Option<&'a str>),
+    Value(Option<String>),
 }
 
-/// Orders `candidates` (non-empty, in id order) by `strategies` and picks one.
+/// Orders `candidates` (in id order) by `strategies` and picks one; None when there is none.
 pub fn choose(
     world: &World,
     cluster: ClusterId,
@@ -77,79 +103,94 @@ pub fn choose(
     strategies: &[Strategy],
     rng: &mut RngStreams,
 ) -> Option<Choice> {
+    if candidates.is_empty() {
+        return None;
+    }
     let mut left: Vec<InstanceId> = candidates.to_vec();
-    let mut narrowed = Vec::new();
+    let mut steps = Vec::new();
+    let mut picked = None;
     for s in strategies {
-        if left.len() <= 1 {
-            break;
-        }
-        left = match s {
+        let before = left.len();
+        let (kept, measure) = match s {
+            _ if picked.is_some() => (left.clone(), Measure::Skipped),
             Strategy::Random => {
-                narrowed.push((s.clone(), left.len()));
-                break;
+                let one = left[rng.below(Purpose::Placement, before as u64) as usize];
+                picked = Some(one);
+                (vec![one], Measure::Random)
             }
+            _ if before <= 1 => (left.clone(), Measure::Skipped),
             Strategy::Spread(field) => spread(world, cluster, group, &left, field),
             Strategy::Binpack(field) => binpack(world, &left, *field),
         };
-        narrowed.push((s.clone(), left.len()));
+        if picked.is_none() {
+            left.clone_from(&kept);
+        }
+        steps.push(Step {
+            strategy: s.clone(),
+            before,
+            kept,
+            measure,
+        });
     }
-    let pick = rng.below(Purpose::Placement, left.len() as u64) as usize;
-    left.get(pick).map(|&instance| Choice {
+    let (instance, tie) = match picked {
+        Some(one) => (one, Vec::new()),
+        None => (
+            left[rng.below(Purpose::Placement, left.len() as u64) as usize],
+            left,
+        ),
+    };
+    Some(Choice {
         instance,
         candidates: candidates.len(),
-        narrowed,
+        steps,
+        tie,
     })
 }
 
-fn bucket<'a>(inst: &'a Instance, field: &SpreadField) -> Bucket<'a> {
+fn bucket(inst: &Instance, field: &SpreadField) -> Bucket {
     match field {
         SpreadField::Instance => Bucket::Instance(inst.id),
         SpreadField::Attribute(name) => Bucket::Value(
             inst.attributes
                 .get(name)
-                .map(|v| v.as_deref().unwrap_or("")),
+                .map(|v| v.clone().unwrap_or_default()),
         ),
     }
 }
 
-/// Tasks of `group` (desiredStatus not STOPPED) per bucket, over the whole cluster.
-fn spread_counts<'a>(
-    world: &'a World,
-    cluster: ClusterId,
-    group: &str,
-    field: &SpreadField,
-) -> BTreeMap<Bucket<'a>, u64> {
-    let mut counts = BTreeMap::new();
-    for t in &world.cluster(cluster).tasks {
-        let task = world.task(*t);
-        if task.group == group && task.desired_status != DesiredStatus::Stopped {
-            *counts
-                .entry(bucket(world.instance(task.instance), field))
-                .or_insert(0) += 1;
-        }
-    }
-    counts
-}
-
+/// spread: the candidates whose bucket holds the fewest tasks of the group (desiredStatus not
+/// STOPPED, over the whole cluster), and the count of every bucket present among them.
 fn spread(
     world: &World,
     cluster: ClusterId,
     group: &str,
     left: &[InstanceId],
     field: &SpreadField,
-) -> Vec<InstanceId> {
-    let counts = spread_counts(world, cluster, group, field);
-    let count = |i: &InstanceId| {
-        counts
-            .get(&bucket(world.instance(*i), field))
-            .copied()
-            .unwrap_or(0)
-    };
-    let best = left.iter().map(count).min().unwrap_or(0);
-    left.iter().copied().filter(|i| count(i) == best).collect()
+) -> (Vec<InstanceId>, Measure) {
+    let mut counts: BTreeMap<Bucket, u64> = left
+        .iter()
+        .map(|i| (bucket(world.instance(*i), field), 0))
+        .collect();
+    for t in &world.cluster(cluster).tasks {
+        let task = world.task(*t);
+        if task.group == group
+            && task.desired_status != DesiredStatus::Stopped
+            && let Some(n) = counts.get_mut(&bucket(world.instance(task.instance), field))
+        {
+            *n += 1;
+        }
+    }
+    let best = counts.values().copied().min().unwrap_or(0);
+    let kept = left
+        .iter()
+        .copied()
+        .filter(|i| counts.get(&bucket(world.instance(*i), field)) == Some(&best))
+        .collect();
+    (kept, Measure::Spread(counts.into_iter().collect()))
 }
 
-fn binpack(world: &World, left: &[InstanceId], field: BinpackField) -> Vec<InstanceId> {
+/// binpack: the candidates with the least remaining amount of the field.
+fn binpack(world: &World, left: &[InstanceId], field: BinpackField) -> (Vec<InstanceId>, Measure) {
     let remaining = |i: &InstanceId| {
         let r = &world.instance(*i).remaining;
         match field {
@@ -158,10 +199,13 @@ fn binpack(world: &World, left: &[InstanceId], field: BinpackField) -> Vec<Insta
         }
     };
     let best = left.iter().map(remaining).min().unwrap_or(0);
-    left.iter()
-        .copied()
-        .filter(|i| remaining(i) == best)
-        .collect()
+    (
+        left.iter()
+            .copied()
+            .filter(|i| remaining(i) == best)
+            .collect(),
+        Measure::Binpack(best),
+    )
 }
 
 #[cfg(test)]
@@ -222,7 +266,7 @@ mod tests {
             let c = pick(&f, &s, seed);
             assert!([3, 4].contains(&c.instance.0), "got {:?}", c.instance);
             assert_eq!(
-                c.narrowed.iter().map(|(_, n)| *n).collect::<Vec<_>>(),
+                c.steps.iter().map(|s| s.kept.len()).collect::<Vec<_>>(),
                 vec![4, 2]
             );
         }
