@@ -17,3 +17,4 @@ mod cli;
 mod determinism;
 mod explain;
 mod no_panic;
+mod placement;

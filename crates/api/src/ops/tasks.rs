@@ -39,19 +39,7 @@ pub(super) fn run_task(api: &mut Api, body: &Value) -> Result<Value, ApiError> {
         )));
     }
     check_launch(&req)?;
-    let common = Common {
-        cluster: req.cluster.as_deref(),
-        task_definition: req.task_definition.as_deref(),
-        group: req.group.as_deref(),
-        started_by: req.started_by.as_deref(),
-        started_by_limit: 128,
-        network: req.network_configuration.as_ref(),
-        overrides: req.overrides.as_ref(),
-        overrides_json: body.get("overrides"),
-        count: count as u32,
-        constraints: req.placement_constraints.as_deref().unwrap_or_default(),
-        strategies: req.placement_strategy.as_deref().unwrap_or_default(),
-    };
+    let common = run_task_common(&req, body, count as u32);
     let spec = run_spec(api, &common)?;
     if api
         .engine
@@ -74,26 +62,29 @@ pub(super) fn run_task(api: &mut Api, body: &Value) -> Result<Value, ApiError> {
     Ok(json!({"tasks": tasks, "failures": failures}))
 }
 
+fn run_task_common<'a>(req: &'a RunTask, body: &'a Value, count: u32) -> Common<'a> {
+    Common {
+        cluster: req.cluster.as_deref(),
+        task_definition: req.task_definition.as_deref(),
+        group: req.group.as_deref(),
+        started_by: req.started_by.as_deref(),
+        started_by_limit: 128,
+        network: req.network_configuration.as_ref(),
+        overrides: req.overrides.as_ref(),
+        overrides_json: body.get("overrides"),
+        count,
+        constraints: req.placement_constraints.as_deref().unwrap_or_default(),
+        strategies: req.placement_strategy.as_deref().unwrap_or_default(),
+    }
+}
+
 impl Api {
     /// The placement request one task of a RunTask body makes (count ignored), validated as
     /// RunTask validates it: what `explain` evaluates.
     pub fn run_task_spec(&self, body: &Value) -> Result<RunSpec, ApiError> {
         let req: RunTask = parse(body)?;
         check_launch(&req)?;
-        let common = Common {
-            cluster: req.cluster.as_deref(),
-            task_definition: req.task_definition.as_deref(),
-            group: req.group.as_deref(),
-            started_by: req.started_by.as_deref(),
-            started_by_limit: 128,
-            network: req.network_configuration.as_ref(),
-            overrides: req.overrides.as_ref(),
-            overrides_json: body.get("overrides"),
-            count: 1,
-            constraints: req.placement_constraints.as_deref().unwrap_or_default(),
-            strategies: req.placement_strategy.as_deref().unwrap_or_default(),
-        };
-        run_spec(self, &common)
+        run_spec(self, &run_task_common(&req, body, 1))
     }
 }
 

@@ -82,33 +82,37 @@ impl Engine {
             .world
             .task_def(spec.task_def)
             .requirement(&spec.overrides);
-        let member_of = self.member_of(spec);
-        let instances = self.world.registered_instances(spec.cluster);
         let mut out = RunOutcome::default();
         for placed in 0..spec.count {
-            let ev =
-                placement::evaluate(&self.world, &instances, &self.input(spec, &req, &member_of));
-            let choice = placement::strategy::choose(
-                &self.world,
-                spec.cluster,
-                &spec.group,
-                &ev.candidates,
-                &spec.strategies,
-                &mut self.rng,
-            );
-            let Some(choice) = choice else {
-                self.note_failure(spec, &req, &member_of, &ev, spec.count - placed);
-                out.failures = ev
-                    .rejections
-                    .iter()
-                    .map(|r| (r.instance, r.reason))
-                    .collect();
-                break;
-            };
-            out.tasks
-                .push(self.create_task(spec, choice.instance, &req, None));
+            match self.choose_instance(spec) {
+                Ok(instance) => out.tasks.push(self.create_task(spec, instance, &req, None)),
+                Err(ev) => {
+                    self.note_failure(spec, &ev, spec.count - placed);
+                    out.failures = ev
+                        .rejections
+                        .iter()
+                        .map(|r| (r.instance, r.reason))
+                        .collect();
+                    break;
+                }
+            }
         }
         out
+    }
+
+    /// Filters, strategies and tie-break for one task of `spec`: where it goes, or the
+    /// evaluation that found no place.
+    pub(super) fn choose_instance(&mut self, spec: &RunSpec) -> Result<InstanceId, Evaluation> {
+        let (ev, _, _) = self.evaluate(spec);
+        let choice = placement::strategy::choose(
+            &self.world,
+            spec.cluster,
+            &spec.group,
+            &ev.candidates,
+            &spec.strategies,
+            &mut self.rng,
+        );
+        choice.map(|c| c.instance).ok_or(ev)
     }
 
     /// StartTask: one task on each named instance, or the reason it cannot go there.
@@ -140,7 +144,7 @@ impl Engine {
                         }],
                         tally: single_tally(reason),
                     };
-                    self.note_failure(spec, &req, &member_of, &ev, 1);
+                    self.note_failure(spec, &ev, 1);
                     failures.push((inst, StartFailure::Rejected(reason)));
                 }
             }
@@ -189,15 +193,8 @@ impl Engine {
         }
     }
 
-    pub(super) fn note_failure(
-        &mut self,
-        spec: &RunSpec,
-        req: &Requirement,
-        member_of: &[Expr],
-        ev: &Evaluation,
-        unplaced: u32,
-    ) {
-        let failure = self.describe_failure(spec, req, member_of, ev, unplaced);
+    pub(super) fn note_failure(&mut self, spec: &RunSpec, ev: &Evaluation, unplaced: u32) {
+        let failure = self.describe_failure(spec, ev, unplaced);
         self.stats.failed += u64::from(unplaced);
         self.stats.failure_events += 1;
         for (reason, _) in ev.tally.reasons().filter(|(r, _)| r.is_reported()) {
@@ -231,16 +228,11 @@ impl Engine {
         }
     }
 
-    fn describe_failure(
-        &self,
-        spec: &RunSpec,
-        req: &Requirement,
-        member_of: &[Expr],
-        ev: &Evaluation,
-        unplaced: u32,
-    ) -> PlacementFailure {
+    fn describe_failure(&self, spec: &RunSpec, ev: &Evaluation, unplaced: u32) -> PlacementFailure {
         let td = self.world.task_def(spec.task_def);
-        let input = self.input(spec, req, member_of);
+        let req = td.requirement(&spec.overrides);
+        let member_of = self.member_of(spec);
+        let input = self.input(spec, &req, &member_of);
         let closest = ev.closest().map(|r| {
             let ec2 = self.world.instance(r.instance).ec2_instance_id.clone();
             let detail =

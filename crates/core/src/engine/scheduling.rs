@@ -128,21 +128,14 @@ impl Engine {
         let dep = self.world.service(id).primary_index();
         let mut started = Vec::new();
         for _ in 0..n {
-            let (ev, member_of, req) = self.evaluate(&spec);
-            let choice = placement::strategy::choose(
-                &self.world,
-                spec.cluster,
-                &spec.group,
-                &ev.candidates,
-                &spec.strategies,
-                &mut self.rng,
-            );
-            let Some(choice) = choice else {
-                self.note_failure(&spec, &req, &member_of, &ev, n - started.len() as u32);
-                self.placement_failed(id, &ev);
-                break;
-            };
-            started.push(self.start_service_task(id, dep, &spec, choice.instance));
+            match self.choose_instance(&spec) {
+                Ok(instance) => started.push(self.start_service_task(id, dep, &spec, instance)),
+                Err(ev) => {
+                    self.note_failure(&spec, &ev, n - started.len() as u32);
+                    self.placement_failed(id, &ev);
+                    break;
+                }
+            }
         }
         started
     }
@@ -173,7 +166,7 @@ impl Engine {
                 };
                 ev.tally.evaluated = 1;
                 ev.tally.by_reason[reason.rank()] = 1;
-                self.note_failure(&spec, &req, &member_of, &ev, 1);
+                self.note_failure(&spec, &ev, 1);
                 self.placement_failed(id, &ev);
                 None
             }
