@@ -49,6 +49,10 @@ enum Command {
         /// Stop the run after this many simulated events.
         #[arg(long, value_name = "N")]
         max_events: Option<u64>,
+        /// Check ecsim's own invariants after every event (resource accounting, ports, the
+        /// task lifecycle, placements, deployment limits); a violation is a bug in ecsim.
+        #[arg(long)]
+        check_invariants: bool,
     },
     /// Check a scenario against the format without running it.
     Validate {
@@ -126,6 +130,7 @@ fn main() -> ExitCode {
             out,
             json,
             max_events,
+            check_invariants,
         } => {
             let Ok(s) = load(&scenario) else {
                 return ExitCode::from(2);
@@ -134,6 +139,7 @@ fn main() -> ExitCode {
                 seed,
                 until_ms: until,
                 max_events,
+                check_invariants,
             };
             run(&scenario, &s, options, out.as_deref(), json)
         }
@@ -207,7 +213,9 @@ fn run(path: &Path, s: &Scenario, options: RunOptions, out: Option<&Path>, json:
     } else {
         print!("{human}");
     }
-    let failed = result.error.is_some() || result.checks.iter().any(|c| !c.passed());
+    let failed = result.error.is_some()
+        || result.checks.iter().any(|c| !c.passed())
+        || !result.api.engine.audit_failures().is_empty();
     if failed {
         ExitCode::from(1)
     } else {

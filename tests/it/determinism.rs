@@ -56,6 +56,7 @@ fn outputs(s: &Scenario, seed: Option<u64>) -> (String, String, Vec<String>) {
         s,
         RunOptions {
             seed,
+            check_invariants: true,
             ..RunOptions::default()
         },
     );
@@ -71,6 +72,13 @@ fn outputs(s: &Scenario, seed: Option<u64>) -> (String, String, Vec<String>) {
         problems.push(format!(
             "run error in {} at {} ms: {}",
             e.what, e.at_ms, e.message
+        ));
+    }
+    // Every bundled scenario also runs with the engine's own invariants checked.
+    for f in out.api.engine.audit_failures() {
+        problems.push(format!(
+            "engine invariant {} after {}: {}",
+            f.violation.invariant, f.after, f.violation.detail
         ));
     }
     (summary, events, problems)

@@ -187,9 +187,22 @@ fn load_and_run(text: &str) {
     if let Ok(s) = load_text(text) {
         let options = RunOptions {
             max_events: Some(2_000),
+            check_invariants: true,
             ..RunOptions::default()
         };
         let out = run(&s, options);
+        // Whatever the input, the engine's own invariants hold.
+        let broken: Vec<String> = out
+            .api
+            .engine
+            .audit_failures()
+            .iter()
+            .map(|f| format!("{:?}", f))
+            .collect();
+        assert!(
+            broken.is_empty(),
+            "engine invariants broken on input:\n{text}\n{broken:?}"
+        );
         // Whatever happened, the reports render.
         let _ = ecsim::report::summary(&s, &out);
         let _ = ecsim::report::events_jsonl(out.api.engine.trace().records());

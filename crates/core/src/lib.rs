@@ -9,6 +9,7 @@ pub mod cql;
 pub mod engine;
 pub mod ids;
 pub mod instance;
+pub mod invariants;
 pub mod placement;
 pub mod queue;
 pub mod resources;

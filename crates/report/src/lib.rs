@@ -42,6 +42,7 @@ pub fn summary(scenario: &Scenario, out: &RunOutput) -> Value {
         "services": services(out),
         "instances": instances(out),
         "failures": failures(out),
+        "engineInvariantViolations": audit(out),
         "error": out.error.as_ref().map(|e| json!({"atMs": e.at_ms, "where": e.what, "message": e.message})),
     })
 }
@@ -144,6 +145,16 @@ fn resource_totals(r: &Resources) -> Value {
     Value::Object(o)
 }
 
+/// Violations of ecsim's own invariants (`--check-invariants`): bugs in ecsim.
+fn audit(out: &RunOutput) -> Vec<Value> {
+    out.api
+        .engine
+        .audit_failures()
+        .iter()
+        .map(|f| json!({"atMs": f.at.as_ms(), "after": f.after, "invariant": f.violation.invariant, "detail": f.violation.detail}))
+        .collect()
+}
+
 fn failures(out: &RunOutput) -> Vec<Value> {
     out.checks
         .iter()
@@ -207,6 +218,16 @@ fn problems(file: &str, out: &RunOutput) -> String {
             };
             let _ = writeln!(s, "  {path}: expected {}, got {}", m.expected, m.actual);
         }
+    }
+    for f in out.api.engine.audit_failures() {
+        let _ = writeln!(
+            s,
+            "ENGINE INVARIANT {} broken at {} after {}: {} (a bug in ecsim; please report it with this scenario)",
+            f.violation.invariant,
+            SimDuration(f.at.as_ms()),
+            f.after,
+            f.violation.detail
+        );
     }
     if let Some(e) = &out.error {
         let place = e

@@ -21,6 +21,8 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     pub until_ms: Option<u64>,
     pub max_events: Option<u64>,
+    /// Check the engine's own invariants after every event (a failure is a bug in ecsim).
+    pub check_invariants: bool,
 }
 
 /// The outcome of one assertion (an `expect` entry, or a timeline entry's match/expectError).
@@ -85,6 +87,7 @@ pub fn run(scenario: &Scenario, options: RunOptions) -> RunOutput {
             .max_events
             .unwrap_or(EngineConfig::default().max_events),
         epoch_unix_ms: scenario.epoch_unix_ms,
+        check_invariants: options.check_invariants,
     };
     let mut r = Runner {
         scenario,
@@ -163,12 +166,14 @@ impl Runner<'_> {
         op: &str,
         body: &Value,
     ) -> Result<Value, RunError> {
-        self.call(op, body).map_err(|e| RunError {
+        let result = self.call(op, body).map_err(|e| RunError {
             at_ms: 0,
             what: what.to_string(),
             loc,
             message: format!("{op} failed: {e}"),
-        })
+        });
+        self.api.engine.audit(what);
+        result
     }
 
     /// An API call, traced: `ApiCall` before, `ApiError` after a failure.
@@ -282,6 +287,7 @@ impl Runner<'_> {
             }
         };
         self.assert_entry(i, &what, matcher.as_ref(), result);
+        self.api.engine.audit(&what);
         Ok(())
     }
 

@@ -5,12 +5,14 @@
 //! calls `step` in a loop: internal events are applied here, external ones are handed back to the
 //! driver, which then calls the engine's operations. Every run is bounded by `max_events`.
 
+mod audit;
 mod fleet;
 mod placing;
 mod scheduling;
 mod services;
 mod tasks;
 
+pub use audit::AuditFailure;
 pub use fleet::{InstanceSpec, TaskDefSpec};
 pub use placing::{KEPT_FAILURES, PlacementFailure, RunOutcome, RunSpec, StartFailure};
 pub use services::{ServiceSpec, ServiceUpdate};
@@ -114,6 +116,8 @@ pub struct EngineConfig {
     pub max_events: u64,
     /// Unix milliseconds of simulated time zero (for `registeredAt` in expressions).
     pub epoch_unix_ms: i64,
+    /// Check the engine's invariants after every event (tests, `--check-invariants`).
+    pub check_invariants: bool,
 }
 
 impl Default for EngineConfig {
@@ -123,6 +127,7 @@ impl Default for EngineConfig {
             timing: Timing::default(),
             max_events: 10_000_000,
             epoch_unix_ms: 1_735_689_600_000,
+            check_invariants: false,
         }
     }
 }
@@ -138,6 +143,7 @@ pub struct Engine {
     processed: u64,
     max_events: u64,
     epoch_unix_ms: i64,
+    audit: audit::Audit,
 }
 
 impl Engine {
@@ -153,6 +159,10 @@ impl Engine {
             processed: 0,
             max_events: config.max_events,
             epoch_unix_ms: config.epoch_unix_ms,
+            audit: audit::Audit {
+                enabled: config.check_invariants,
+                ..Default::default()
+            },
         }
     }
 
@@ -199,9 +209,19 @@ impl Engine {
                 at: time,
             });
         }
+        self.audit_clock(time);
         self.now = time;
-        match event {
+        let name = match event {
             Event::External(entry) => return Ok(Some(Step::External(time, entry))),
+            Event::TaskProvisioned(_) => "TaskProvisioned",
+            Event::TaskStarted(_) => "TaskStarted",
+            Event::TaskStopped(_) => "TaskStopped",
+            Event::AgentUpdated(_) => "AgentUpdated",
+            Event::Reconcile(_) => "Reconcile",
+            Event::TaskHealthy(_) => "TaskHealthy",
+        };
+        match event {
+            Event::External(_) => {}
             Event::TaskProvisioned(t) => self.on_task_provisioned(t),
             Event::TaskStarted(t) => self.on_task_started(t),
             Event::TaskStopped(t) => self.finish_stop(t),
@@ -209,6 +229,7 @@ impl Engine {
             Event::Reconcile(s) => self.on_reconcile(s),
             Event::TaskHealthy(t) => self.on_task_healthy(t),
         }
+        self.audit(name);
         Ok(Some(Step::Internal(time)))
     }
 

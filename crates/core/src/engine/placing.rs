@@ -166,7 +166,7 @@ impl Engine {
     }
 
     /// The memberOf expressions of the task definition and the request, combined with AND.
-    fn member_of(&self, spec: &RunSpec) -> Vec<Expr> {
+    pub(super) fn member_of(&self, spec: &RunSpec) -> Vec<Expr> {
         let td = self.world.task_def(spec.task_def);
         td.member_of
             .iter()

@@ -40,7 +40,9 @@ impl Engine {
             self.epoch_unix_ms,
             &mut self.rng,
         );
+        let before = self.service_load(id);
         let changed = self.apply(id, &actions);
+        self.audit_scheduler(id, before);
         self.retire_deployments(id);
         if changed {
             self.service_mut(id).steady = false;

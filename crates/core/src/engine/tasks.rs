@@ -19,6 +19,7 @@ impl Engine {
         service: Option<(ServiceId, usize)>,
     ) -> TaskId {
         let id = TaskId(self.world.tasks.len() as u32);
+        self.audit_placement(spec, inst);
         let allocation = self.allocate(inst, req);
         let containers = self.containers_for(spec.task_def, &allocation);
         let td = self.world.task_def(spec.task_def);
@@ -332,6 +333,7 @@ impl Engine {
     }
 
     fn record_status(&mut self, id: TaskId) {
+        self.audit_transition(id);
         let t = self.world.task(id);
         let mut fields = vec![
             ("taskId", t.uuid.clone().into()),

@@ -1,0 +1,190 @@
+//! Self-checks of the engine, on when `EngineConfig::check_invariants` is set: the world
+//! invariants after every event, every task transition against the lifecycle, every placement
+//! against the filters, every scheduler pass against the deployment limits, and the clock.
+
+use super::{Engine, RunSpec};
+use crate::ids::{InstanceId, ServiceId, TaskId};
+use crate::invariants::{self, Violation};
+use crate::placement::{self, Verdict};
+use crate::service::Scheduling;
+use crate::task::{DesiredStatus, TaskStatus};
+use crate::time::SimTime;
+
+/// A violation with when and after what it was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditFailure {
+    pub at: SimTime,
+    /// The event or operation after which it was found.
+    pub after: String,
+    pub violation: Violation,
+}
+
+/// How many failures a run keeps (the first ones matter).
+const KEPT: usize = 50;
+
+/// Healthy and total (live + STOPPING) tasks of a service.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct ServiceLoad {
+    healthy: u32,
+    total: u32,
+}
+
+impl Engine {
+    pub fn audit_failures(&self) -> &[AuditFailure] {
+        &self.audit.failures
+    }
+
+    /// Checks the world invariants now (a driver calls it after its own operations).
+    pub fn audit(&mut self, after: &str) {
+        if !self.audit.enabled {
+            return;
+        }
+        for v in invariants::check(&self.world) {
+            self.fail(after, v);
+        }
+    }
+
+    fn fail(&mut self, after: &str, violation: Violation) {
+        if self.audit.failures.len() < KEPT {
+            self.audit.failures.push(AuditFailure {
+                at: self.now,
+                after: after.to_string(),
+                violation,
+            });
+        }
+    }
+
+    pub(super) fn audit_clock(&mut self, next: SimTime) {
+        if self.audit.enabled && next < self.now {
+            let v = Violation {
+                invariant: "clock",
+                detail: format!("time went back from {} to {next}", self.now),
+            };
+            self.fail("the event queue", v);
+        }
+    }
+
+    /// Records a task's status and checks the step against the lifecycle.
+    pub(super) fn audit_transition(&mut self, id: TaskId) {
+        if !self.audit.enabled {
+            return;
+        }
+        let now = self.world.task(id).last_status;
+        let index = id.index();
+        if self.audit.last_status.len() <= index {
+            self.audit.last_status.resize(index + 1, None);
+        }
+        if let Some(before) = self.audit.last_status[index].replace(now)
+            && !invariants::valid_transition(before, now)
+        {
+            let detail = format!(
+                "task {} went {} -> {}",
+                self.world.task(id).uuid,
+                before.as_str(),
+                now.as_str()
+            );
+            self.fail(
+                "a task transition",
+                Violation {
+                    invariant: "lifecycle",
+                    detail,
+                },
+            );
+        }
+    }
+
+    /// The chosen instance must pass every filter (distinctInstance and memberOf included).
+    pub(super) fn audit_placement(&mut self, spec: &RunSpec, inst: InstanceId) {
+        if !self.audit.enabled {
+            return;
+        }
+        let req = self
+            .world
+            .task_def(spec.task_def)
+            .requirement(&spec.overrides);
+        let member_of = self.member_of(spec);
+        let input = self.input(spec, &req, &member_of);
+        if let Verdict::Reject(reason, _) =
+            placement::filters::check(&self.world, self.world.instance(inst), &input)
+        {
+            let detail = format!(
+                "a task of {} went to {} although it fails {}",
+                spec.group,
+                self.world.instance(inst).ec2_instance_id,
+                reason.as_str()
+            );
+            self.fail(
+                "a placement",
+                Violation {
+                    invariant: "placement-filters",
+                    detail,
+                },
+            );
+        }
+    }
+
+    pub(super) fn service_load(&self, id: ServiceId) -> ServiceLoad {
+        let s = self.world.service(id);
+        let mut load = ServiceLoad {
+            healthy: 0,
+            total: 0,
+        };
+        for t in s.tasks.iter().map(|t| self.world.task(*t)) {
+            if t.desired_status == DesiredStatus::Running || t.last_status == TaskStatus::Stopping {
+                load.total += 1;
+            }
+            if t.desired_status == DesiredStatus::Running && t.is_healthy(self.now) {
+                load.healthy += 1;
+            }
+        }
+        load
+    }
+
+    /// A scheduler pass never takes healthy tasks below the minimum, nor the total above the
+    /// maximum, by its own moves (what was already beyond a limit may stay there).
+    pub(super) fn audit_scheduler(&mut self, id: ServiceId, before: ServiceLoad) {
+        if !self.audit.enabled || self.world.service(id).scheduling == Scheduling::Daemon {
+            return;
+        }
+        let after = self.service_load(id);
+        let s = self.world.service(id);
+        let min = s.config.min_healthy(s.desired_count).min(before.healthy);
+        let max = s.config.max_tasks(s.desired_count).max(before.total);
+        let name = s.name.clone();
+        if after.healthy < min {
+            let detail = format!(
+                "service {name}: the scheduler left {} healthy tasks, minimum {min}",
+                after.healthy
+            );
+            self.fail(
+                "a scheduler pass",
+                Violation {
+                    invariant: "minimum-healthy",
+                    detail,
+                },
+            );
+        }
+        if after.total > max {
+            let detail = format!(
+                "service {name}: the scheduler brought {} tasks, maximum {max}",
+                after.total
+            );
+            self.fail(
+                "a scheduler pass",
+                Violation {
+                    invariant: "maximum-percent",
+                    detail,
+                },
+            );
+        }
+    }
+}
+
+/// The audit's state.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Audit {
+    pub enabled: bool,
+    pub failures: Vec<AuditFailure>,
+    /// The last status seen of each task, by id.
+    pub last_status: Vec<Option<TaskStatus>>,
+}

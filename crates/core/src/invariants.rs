@@ -1,0 +1,250 @@
+//! Engine invariants: properties of the world that hold after every event, whatever the input.
+//!
+//! `check` looks at the whole world and reports every violation it finds, as plain data: what
+//! broke, where, and the numbers. It is used by the test suite after every event, and by
+//! `ecsim run --check-invariants`. A violation is a bug in ecsim, never in the user's scenario.
+
+use crate::ids::InstanceId;
+use crate::instance::InstanceStatus;
+use crate::resources::Gpus;
+use crate::task::{Task, TaskStatus};
+use crate::world::World;
+use std::collections::BTreeSet;
+
+/// One broken invariant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// A short name (`resource-accounting`, `port-held-twice`, ...).
+    pub invariant: &'static str,
+    pub detail: String,
+}
+
+/// Every violation in `world`.
+pub fn check(world: &World) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for inst in world.instances() {
+        accounting(world, inst.id, &mut out);
+        ports(world, inst.id, &mut out);
+    }
+    for t in world.tasks() {
+        placement_site(world, t, &mut out);
+    }
+    out
+}
+
+fn v(invariant: &'static str, detail: String) -> Violation {
+    Violation { invariant, detail }
+}
+
+/// remaining = registered − Σ allocations of non-STOPPED tasks, per resource, never negative.
+fn accounting(world: &World, id: InstanceId, out: &mut Vec<Violation>) {
+    let inst = world.instance(id);
+    let live: Vec<&Task> = world.live_tasks_on(id).collect();
+    let ec2 = &inst.ec2_instance_id;
+    let cpu = inst.registered.cpu - live.iter().map(|t| t.allocation.cpu).sum::<i64>();
+    let mem =
+        inst.registered.memory_mib - live.iter().map(|t| t.allocation.memory_mib).sum::<i64>();
+    if cpu != inst.remaining.cpu || mem != inst.remaining.memory_mib {
+        out.push(v("resource-accounting", format!(
+            "{ec2}: remaining CPU {} / MEMORY {} but registered minus live tasks is {cpu} / {mem}",
+            inst.remaining.cpu, inst.remaining.memory_mib
+        )));
+    }
+    if inst.remaining.cpu < 0
+        || inst.remaining.memory_mib < 0
+        || inst.remaining.gpus_available() < 0
+    {
+        out.push(v(
+            "resource-negative",
+            format!(
+                "{ec2}: remaining CPU {}, MEMORY {}, GPU {}",
+                inst.remaining.cpu,
+                inst.remaining.memory_mib,
+                inst.remaining.gpus_available()
+            ),
+        ));
+    }
+    let gpus_used: i64 = live.iter().map(|t| t.allocation.gpus).sum();
+    let gpus_left = inst.registered.gpus_available() - gpus_used;
+    if inst.registered.gpus.is_some() && gpus_left != inst.remaining.gpus_available() {
+        out.push(v(
+            "resource-accounting",
+            format!(
+                "{ec2}: {} GPUs remaining but registered minus live tasks is {gpus_left}",
+                inst.remaining.gpus_available()
+            ),
+        ));
+    }
+    if let Some(Gpus::Ids(left)) = &inst.remaining.gpus {
+        let held: BTreeSet<&String> = live.iter().flat_map(|t| &t.allocation.gpu_ids).collect();
+        if held.iter().any(|g| left.contains(*g)) {
+            out.push(v(
+                "gpu-held-twice",
+                format!("{ec2}: a GPU id is both held by a task and free"),
+            ));
+        }
+    }
+    let enis = live.iter().filter(|t| t.allocation.eni).count() as u32;
+    if enis != inst.task_enis || inst.eni_limit.is_some_and(|l| enis + 1 > l && enis > 0) {
+        out.push(v(
+            "eni-accounting",
+            format!(
+                "{ec2}: {} task ENIs counted, {enis} awsvpc tasks live, limit {:?}",
+                inst.task_enis, inst.eni_limit
+            ),
+        ));
+    }
+}
+
+/// No static host port is held by two live tasks (or by a task and the agent), and the
+/// reserved sets are exactly the agent's ports plus the live tasks' static ports.
+fn ports(world: &World, id: InstanceId, out: &mut Vec<Violation>) {
+    let inst = world.instance(id);
+    let ec2 = &inst.ec2_instance_id;
+    let mut tcp: BTreeSet<u16> = inst.registered.ports_tcp.clone();
+    let mut udp: BTreeSet<u16> = inst.registered.ports_udp.clone();
+    let mut dynamic: BTreeSet<u16> = BTreeSet::new();
+    for t in world.live_tasks_on(id) {
+        for p in &t.allocation.ports_tcp {
+            if !tcp.insert(*p) {
+                out.push(v(
+                    "port-held-twice",
+                    format!("{ec2}: tcp port {p} held twice (task {})", t.uuid),
+                ));
+            }
+        }
+        for p in &t.allocation.ports_udp {
+            if !udp.insert(*p) {
+                out.push(v(
+                    "port-held-twice",
+                    format!("{ec2}: udp port {p} held twice (task {})", t.uuid),
+                ));
+            }
+        }
+        for p in &t.allocation.dynamic_ports {
+            if !dynamic.insert(*p) || tcp.contains(p) {
+                out.push(v(
+                    "port-held-twice",
+                    format!("{ec2}: dynamic port {p} held twice (task {})", t.uuid),
+                ));
+            }
+        }
+    }
+    if tcp != inst.remaining.ports_tcp || udp != inst.remaining.ports_udp {
+        out.push(v(
+            "port-accounting",
+            format!("{ec2}: reserved ports differ from the agent's plus the live tasks'"),
+        ));
+    }
+    if tcp.len() + udp.len() > crate::resources::MAX_RESERVED_PORTS + registered_excess(inst) {
+        out.push(v(
+            "port-cap",
+            format!("{ec2}: {} reserved ports, over 100", tcp.len() + udp.len()),
+        ));
+    }
+}
+
+/// Ports an instance registered beyond the cap itself (allowed: the cap binds placements).
+fn registered_excess(inst: &crate::instance::Instance) -> usize {
+    inst.registered
+        .reserved_port_count()
+        .saturating_sub(crate::resources::MAX_RESERVED_PORTS)
+}
+
+/// Every non-STOPPED task is on an instance of its cluster that is not INACTIVE.
+fn placement_site(world: &World, t: &Task, out: &mut Vec<Violation>) {
+    if t.last_status == TaskStatus::Stopped {
+        return;
+    }
+    let inst = world.instance(t.instance);
+    if inst.status == InstanceStatus::Inactive || inst.cluster != t.cluster {
+        out.push(v(
+            "task-on-lost-instance",
+            format!(
+                "task {} is {} on {} ({})",
+                t.uuid,
+                t.last_status.as_str(),
+                inst.ec2_instance_id,
+                inst.status.as_str()
+            ),
+        ));
+    }
+}
+
+/// Whether `from → to` is a step of the task lifecycle.
+pub fn valid_transition(from: TaskStatus, to: TaskStatus) -> bool {
+    use TaskStatus::{Pending, Provisioning, Running, Stopped, Stopping};
+    matches!(
+        (from, to),
+        (Provisioning, Pending | Stopped)
+            | (Pending, Running | Stopped)
+            | (Running, Stopping | Stopped)
+            | (Stopping, Stopped)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::placement::filters::test_support::Fixture;
+    use crate::resources::Requirement;
+
+    #[test]
+    fn a_consistent_world_has_no_violation() {
+        let mut f = Fixture::new(2, 4096, 4096);
+        f.place(
+            0,
+            Requirement {
+                cpu: 100,
+                memory_mib: 200,
+                ports_tcp: vec![80],
+                ..Default::default()
+            },
+        );
+        assert_eq!(check(&f.world), vec![]);
+    }
+
+    #[test]
+    fn planted_accounting_and_port_bugs_are_found() {
+        let mut f = Fixture::new(1, 4096, 4096);
+        let a = f.place(
+            0,
+            Requirement {
+                ports_tcp: vec![80],
+                ..Default::default()
+            },
+        );
+        f.world.instances[0].remaining.cpu -= 1;
+        let names: Vec<&str> = check(&f.world).iter().map(|v| v.invariant).collect();
+        assert_eq!(names, vec!["resource-accounting"]);
+        f.world.instances[0].remaining.cpu += 1;
+        // A second task holding port 80 (as if the port filter were skipped).
+        f.place(
+            0,
+            Requirement {
+                ports_tcp: vec![80],
+                ..Default::default()
+            },
+        );
+        let names: Vec<&str> = check(&f.world).iter().map(|v| v.invariant).collect();
+        assert!(names.contains(&"port-held-twice"), "{names:?}");
+        let _ = a;
+    }
+
+    #[test]
+    fn tasks_on_inactive_instances_are_reported() {
+        let mut f = Fixture::new(1, 4096, 4096);
+        f.place(0, Requirement::default());
+        f.world.instances[0].status = InstanceStatus::Inactive;
+        assert_eq!(check(&f.world)[0].invariant, "task-on-lost-instance");
+    }
+
+    #[test]
+    fn lifecycle_steps() {
+        use TaskStatus::*;
+        assert!(valid_transition(Pending, Running));
+        assert!(valid_transition(Running, Stopping));
+        assert!(!valid_transition(Stopped, Running));
+        assert!(!valid_transition(Running, Pending));
+    }
+}
