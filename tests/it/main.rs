@@ -18,3 +18,4 @@ mod determinism;
 mod explain;
 mod no_panic;
 mod placement;
+mod services;

@@ -19,7 +19,7 @@ use crate::ids::{InstanceId, TaskId};
 use crate::instance::InstanceStatus;
 use crate::placement::scale_in::choose_task_to_stop;
 use crate::rng::RngStreams;
-use crate::service::{RolloutState, Scheduling, Service};
+use crate::service::{RolloutState, Scheduling, Service, ServiceStatus};
 use crate::task::{DesiredStatus, TaskStatus};
 use crate::time::SimTime;
 use crate::world::World;
@@ -127,6 +127,7 @@ fn replica(world: &World, service: &Service, now: SimTime, rng: &mut RngStreams)
             &group,
             &keepers,
             &service.strategies,
+            &stopped,
             rng,
         ) else {
             break;
@@ -191,6 +192,7 @@ fn replace(
             &group,
             &to_replace,
             &service.strategies,
+            stopped,
             rng,
         ) else {
             break;
@@ -264,6 +266,10 @@ fn daemon(world: &World, service: &Service, now: SimTime, epoch_unix_ms: i64) ->
             .copied()
             .filter(|t| world.task(*t).instance == inst)
             .collect();
+        if service.status != ServiceStatus::Active {
+            actions.extend(here.iter().map(|t| Action::Stop(*t, StopWhy::Scaling)));
+            continue;
+        }
         if !daemon_eligible(world, service, inst, epoch_unix_ms) {
             let why = if world.instance(inst).status == InstanceStatus::Active {
                 StopWhy::ConstraintViolated

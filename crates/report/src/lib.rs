@@ -42,6 +42,7 @@ pub fn summary(scenario: &Scenario, out: &RunOutput) -> Value {
         "services": services(out),
         "instances": instances(out),
         "failures": failures(out),
+        "invariants": invariants(scenario, out),
         "engineInvariantViolations": audit(out),
         "error": out.error.as_ref().map(|e| json!({"atMs": e.at_ms, "where": e.what, "message": e.message})),
     })
@@ -145,6 +146,19 @@ fn resource_totals(r: &Resources) -> Value {
     Value::Object(o)
 }
 
+/// Each scenario invariant: held, or its first violation and how many events left it broken.
+fn invariants(scenario: &Scenario, out: &RunOutput) -> Vec<Value> {
+    scenario
+        .invariants
+        .iter()
+        .zip(&out.invariants)
+        .map(|(inv, o)| {
+            let first = o.first.as_ref().map(|v| json!({"atMs": v.at_ms, "after": v.after, "state": v.state}));
+            json!({"invariant": inv.describe(), "afterMs": inv.after_ms, "held": o.first.is_none(), "violations": o.violations, "firstViolation": first})
+        })
+        .collect()
+}
+
 /// Violations of ecsim's own invariants (`--check-invariants`): bugs in ecsim.
 fn audit(out: &RunOutput) -> Vec<Value> {
     out.api
@@ -193,13 +207,13 @@ pub fn events_jsonl(records: &[TraceRecord]) -> String {
 
 /// The short human summary `ecsim run` prints, failures first.
 pub fn human(scenario: &Scenario, file: &str, out: &RunOutput) -> String {
-    let mut s = problems(file, out);
+    let mut s = problems(scenario, file, out);
     totals(&mut s, scenario, out);
     s
 }
 
 /// Failed checks with the path, expected and actual value of each mismatch; the run error.
-fn problems(file: &str, out: &RunOutput) -> String {
+fn problems(scenario: &Scenario, file: &str, out: &RunOutput) -> String {
     let mut s = String::new();
     for c in out.checks.iter().filter(|c| !c.passed()) {
         let _ = writeln!(
@@ -217,6 +231,20 @@ fn problems(file: &str, out: &RunOutput) -> String {
                 &m.path
             };
             let _ = writeln!(s, "  {path}: expected {}, got {}", m.expected, m.actual);
+        }
+    }
+    for (inv, o) in scenario.invariants.iter().zip(&out.invariants) {
+        if let Some(v) = &o.first {
+            let _ = writeln!(
+                s,
+                "INVARIANT {} broken at {} ({file}:{}:{}) after {}: {}",
+                inv.describe(),
+                SimDuration(v.at_ms),
+                inv.loc.line,
+                inv.loc.column,
+                v.after,
+                v.state
+            );
         }
     }
     for f in out.api.engine.audit_failures() {

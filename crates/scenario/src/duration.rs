@@ -54,6 +54,30 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
     Ok(total)
 }
 
+/// Milliseconds in the format's shortest form (`10m`, `1h30m`, `1s500ms`, `0s`): the inverse of
+/// `parse_duration`.
+pub fn compact(ms: u64) -> String {
+    if ms == 0 {
+        return "0s".into();
+    }
+    let units = [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1000),
+        ("ms", 1),
+    ];
+    let mut rest = ms;
+    let mut out = String::new();
+    for (name, size) in units {
+        if rest >= size {
+            out.push_str(&format!("{}{name}", rest / size));
+            rest %= size;
+        }
+    }
+    out
+}
+
 /// A duration node: an integer (milliseconds) or a duration string.
 pub fn duration_ms(file: &str, path: &str, n: &Located<Node>) -> Result<u64, ScenarioError> {
     match &n.value {
@@ -104,6 +128,14 @@ mod tests {
         assert_eq!(parse_duration("1h30m"), Ok(5_400_000));
         assert_eq!(parse_duration("1d"), Ok(86_400_000));
         assert_eq!(parse_duration("1500"), Ok(1500));
+    }
+
+    #[test]
+    fn compact_is_the_inverse() {
+        for ms in [0, 1, 999, 1_500, 60_000, 600_000, 5_400_000, 86_400_001] {
+            assert_eq!(parse_duration(&compact(ms)), Ok(ms), "{}", compact(ms));
+        }
+        assert_eq!(compact(5_400_000), "1h30m");
     }
 
     #[test]

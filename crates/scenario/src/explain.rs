@@ -191,28 +191,7 @@ pub fn parse_constraint(s: &str) -> Result<Value, String> {
     }
 }
 
-/// Milliseconds in the scenario format's shortest form: `10m`, `1h30m`, `1s500ms`, `0s`.
-pub fn compact_duration(ms: u64) -> String {
-    if ms == 0 {
-        return "0s".into();
-    }
-    let units = [
-        ("d", 86_400_000),
-        ("h", 3_600_000),
-        ("m", 60_000),
-        ("s", 1000),
-        ("ms", 1),
-    ];
-    let mut rest = ms;
-    let mut out = String::new();
-    for (name, size) in units {
-        if rest >= size {
-            out.push_str(&format!("{}{name}", rest / size));
-            rest %= size;
-        }
-    }
-    out
-}
+pub use crate::duration::compact as compact_duration;
 
 /// Plays `scenario` up to `req.at_ms` and explains one task of `req.task_definition`.
 pub fn explain(scenario: &Scenario, req: &ExplainRequest) -> Result<Explanation, ExplainError> {

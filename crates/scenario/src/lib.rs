@@ -6,10 +6,13 @@
 //! and YAML path; nothing runs until the whole scenario is valid.
 
 pub mod catalogue;
+pub mod check;
 pub mod duration;
 pub mod error;
 pub mod explain;
+pub mod faults;
 pub mod fleet;
+pub mod invariants;
 pub mod load;
 pub mod matcher;
 pub mod model;

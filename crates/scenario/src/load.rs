@@ -41,18 +41,6 @@ pub fn load(text: &str, file: &str, files: FileLoader<'_>) -> Result<Scenario, S
     let mut keys = TOP_KEYS.to_vec();
     keys.push("faults");
     let m = MapReader::new(file, "", &doc, &keys)?;
-    for later in ["invariants", "faults"] {
-        if let Some(k) = m.keys().find(|k| k.value == later) {
-            return Err(ScenarioError::new(
-                file,
-                k.loc,
-                later,
-                format!(
-                    "`{later}` is part of the scenario format but not simulated by this version of ecsim yet"
-                ),
-            ));
-        }
-    }
     let name = m
         .str("name")?
         .ok_or_else(|| ScenarioError::new(file, doc.loc, "", "missing required key `name`"))?;
@@ -81,11 +69,14 @@ pub fn load(text: &str, file: &str, files: FileLoader<'_>) -> Result<Scenario, S
         services: list(file, &m, "services", service)?,
         timeline: list(file, &m, "timeline", timeline::parse_entry)?,
         expectations: list(file, &m, "expect", timeline::parse_expectation)?,
+        invariants: list(file, &m, "invariants", crate::invariants::parse)?,
+        faults: list(file, &m, "faults", crate::faults::parse)?,
+        document: doc.value.to_json(),
         source_hash: fnv_hex(text),
         name,
     };
     check_times(file, &doc, &scenario)?;
-    Ok(scenario)
+    Ok(inline_task_definitions(scenario))
 }
 
 fn check_name(file: &str, m: &MapReader<'_>, name: &str) -> Result<(), ScenarioError> {
@@ -303,6 +294,19 @@ fn check_times(file: &str, doc: &Located<Node>, s: &Scenario) -> Result<(), Scen
         }
     }
     Ok(())
+}
+
+/// The document with every `file:` task definition replaced by its body, so that it stands
+/// alone (a reproducer is written from it).
+fn inline_task_definitions(mut s: Scenario) -> Scenario {
+    if let Some(doc) = s.document.as_object_mut()
+        && doc.contains_key("taskDefinitions")
+    {
+        let bodies: Vec<serde_json::Value> =
+            s.task_definitions.iter().map(|r| r.body.clone()).collect();
+        doc.insert("taskDefinitions".into(), serde_json::Value::Array(bodies));
+    }
+    s
 }
 
 /// FNV-1a of the text, as 16 hex digits.

@@ -24,6 +24,10 @@ pub struct Scenario {
     pub services: Vec<Request>,
     pub timeline: Vec<Entry>,
     pub expectations: Vec<Expectation>,
+    pub invariants: Vec<crate::invariants::Invariant>,
+    pub faults: Vec<crate::faults::FaultSpec>,
+    /// The document as JSON (for writing a reproducer), `file:` task definitions inlined.
+    pub document: Value,
     /// A stable hash of the scenario text (FNV-1a, 16 hex digits) for reports.
     pub source_hash: String,
 }
@@ -108,6 +112,10 @@ impl SimEvent {
 pub struct Selector {
     pub cluster: String,
     pub by: SelectBy,
+    /// Pick this many of the selected instances with the seeded fault stream (default: all).
+    pub count: Option<u64>,
+    /// disconnect_agents: reconnect the same agents after this long.
+    pub for_ms: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -117,6 +125,8 @@ pub enum SelectBy {
     Ec2Ids(Vec<String>),
     /// A Cluster Query Language expression.
     Filter(String),
+    /// Every registered (not INACTIVE) instance of the cluster.
+    All,
 }
 
 #[derive(Clone, Debug)]
@@ -127,7 +137,7 @@ pub struct CrashSpec {
     pub exit_code: i64,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CrashTarget {
     Service(String),
     Family(String),

@@ -6,7 +6,7 @@ mod sim;
 use crate::catalogue;
 use crate::error::Loc;
 use crate::matcher::{Mismatch, mismatches};
-use crate::model::{Action, Entry, Scenario};
+use crate::model::{Action, Scenario};
 use crate::refs;
 use ecsim_api::{Api, ApiConfig, ApiError};
 use ecsim_core::engine::{EngineConfig, Step};
@@ -58,6 +58,38 @@ pub struct RunOutput {
     /// Expectations not reached because `--until` cut the run short.
     pub skipped: usize,
     pub error: Option<RunError>,
+    /// Every scenario invariant, with its first violation if any.
+    pub invariants: Vec<InvariantOutcome>,
+    /// The response of each timeline entry that ran (by index), for reproducers.
+    pub responses: BTreeMap<usize, Value>,
+}
+
+/// How a scenario invariant fared.
+#[derive(Clone, Debug, Default)]
+pub struct InvariantOutcome {
+    pub first: Option<Violation>,
+    /// How many events left it broken.
+    pub violations: u64,
+}
+
+/// The first time an invariant broke.
+#[derive(Clone, Debug)]
+pub struct Violation {
+    pub at_ms: u64,
+    /// The event after which it broke.
+    pub after: String,
+    /// The state around it.
+    pub state: String,
+}
+
+impl RunOutput {
+    /// Whether everything held: expectations, invariants, the run itself, the engine audit.
+    pub fn passed(&self) -> bool {
+        self.error.is_none()
+            && self.checks.iter().all(Check::passed)
+            && self.invariants.iter().all(|i| i.first.is_none())
+            && self.api.engine.audit_failures().is_empty()
+    }
 }
 
 struct Runner<'s> {
@@ -67,6 +99,11 @@ struct Runner<'s> {
     saved: BTreeMap<String, Value>,
     checks: Vec<Check>,
     ec2_counters: BTreeMap<String, u64>,
+    invariants: Vec<InvariantOutcome>,
+    responses: BTreeMap<usize, Value>,
+    /// Agents to reconnect (`disconnect_agents` with `for`), scheduled after the timeline's
+    /// own entries: entry `timeline.len() + k` is `reconnects[k]`.
+    reconnects: Vec<Vec<ecsim_core::ids::InstanceId>>,
 }
 
 /// Runs `scenario` to its end (or the first run error).
@@ -96,6 +133,9 @@ pub fn run(scenario: &Scenario, options: RunOptions) -> RunOutput {
         saved: BTreeMap::new(),
         checks: Vec::new(),
         ec2_counters: BTreeMap::new(),
+        invariants: vec![InvariantOutcome::default(); scenario.invariants.len()],
+        responses: BTreeMap::new(),
+        reconnects: Vec::new(),
     };
     let error = r.setup().err().or_else(|| r.play().err());
     let skipped = scenario
@@ -110,6 +150,8 @@ pub fn run(scenario: &Scenario, options: RunOptions) -> RunOutput {
         checks: r.checks,
         skipped,
         error,
+        invariants: r.invariants,
+        responses: r.responses,
     }
 }
 
@@ -218,8 +260,13 @@ impl Runner<'_> {
                 loc: None,
                 message: e.to_string(),
             })?;
-            if let Some(Step::External(_, i)) = step {
-                self.entry(i as usize)?;
+            let external = match step {
+                Some(Step::External(_, i)) => Some(self.entry(i as usize)?),
+                _ => None,
+            };
+            if !self.scenario.invariants.is_empty() {
+                let after = external.unwrap_or_else(|| self.last_event());
+                self.check_invariants(&after);
             }
         }
         self.api.engine.advance_to(self.until);
@@ -254,8 +301,16 @@ impl Runner<'_> {
         Ok(())
     }
 
-    fn entry(&mut self, i: usize) -> Result<(), RunError> {
-        let e: &Entry = &self.scenario.timeline[i];
+    /// Runs timeline entry `i` (or a scheduled reconnect); returns what ran, for reports.
+    fn entry(&mut self, i: usize) -> Result<String, RunError> {
+        let Some(e) = self.scenario.timeline.get(i) else {
+            let ids = self.reconnects[i - self.scenario.timeline.len()].clone();
+            sim::reconnect(&mut self.api, &ids);
+            self.api
+                .engine
+                .audit("reconnect_agents (after disconnect_agents `for`)");
+            return Ok("reconnect_agents (after disconnect_agents `for`)".into());
+        };
         let what = format!("timeline[{i}] {}", e.action.name());
         let run_error = |message: String| RunError {
             at_ms: e.at_ms,
@@ -274,21 +329,80 @@ impl Runner<'_> {
                 let body = self.resolve(body).map_err(run_error)?;
                 self.call(op, &body)
             }
-            Action::Sim(event) => {
-                self.api
-                    .engine
-                    .record("SimulatorEvent", vec![("event", event.name().into())]);
-                let mut next = |p: &str| {
-                    let c = self.ec2_counters.entry(p.to_string()).or_insert(0);
-                    *c += 1;
-                    *c
-                };
-                sim::apply(&mut self.api, event, &self.scenario.region, &mut next)
-            }
+            Action::Sim(event) => self.sim_event(event),
         };
+        if let Ok(v) = &result {
+            self.responses.insert(i, v.clone());
+        }
         self.assert_entry(i, &what, matcher.as_ref(), result);
         self.api.engine.audit(&what);
-        Ok(())
+        Ok(what)
+    }
+
+    fn sim_event(&mut self, event: &crate::model::SimEvent) -> Result<Value, ApiError> {
+        self.api
+            .engine
+            .record("SimulatorEvent", vec![("event", event.name().into())]);
+        let counters = &mut self.ec2_counters;
+        let mut next = |p: &str| {
+            let c = counters.entry(p.to_string()).or_insert(0);
+            *c += 1;
+            *c
+        };
+        let mut later = Vec::new();
+        let result = sim::apply(
+            &mut self.api,
+            event,
+            &self.scenario.region,
+            &mut next,
+            &mut later,
+        );
+        for (at_ms, ids) in later {
+            let index = self.scenario.timeline.len() + self.reconnects.len();
+            self.reconnects.push(ids);
+            self.api
+                .engine
+                .schedule_external(SimTime(at_ms), index as u32);
+        }
+        result
+    }
+
+    /// The engine's last trace record, as `Kind(key=value, ...)`.
+    fn last_event(&self) -> String {
+        let Some(r) = self.api.engine.trace().records().last() else {
+            return "the start".into();
+        };
+        let fields: Vec<String> = r
+            .fields
+            .iter()
+            .take(4)
+            .map(|(k, v)| match v {
+                ecsim_core::trace::Field::Str(s) => format!("{k}={s}"),
+                ecsim_core::trace::Field::Int(n) => format!("{k}={n}"),
+                ecsim_core::trace::Field::Bool(b) => format!("{k}={b}"),
+            })
+            .collect();
+        format!("{}({})", r.kind, fields.join(", "))
+    }
+
+    /// Evaluates every scenario invariant after an event.
+    fn check_invariants(&mut self, after: &str) {
+        let now = self.api.engine.now().as_ms();
+        for (inv, outcome) in self
+            .scenario
+            .invariants
+            .iter()
+            .zip(self.invariants.iter_mut())
+        {
+            if let Some(state) = crate::invariants::violated(&self.api, inv, now) {
+                outcome.violations += 1;
+                outcome.first.get_or_insert(Violation {
+                    at_ms: now,
+                    after: after.to_string(),
+                    state,
+                });
+            }
+        }
     }
 
     fn resolve(&self, body: &Value) -> Result<Value, String> {

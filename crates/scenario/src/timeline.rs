@@ -164,53 +164,66 @@ fn sim_event(
 }
 
 fn selector(file: &str, path: &str, node: &Located<Node>) -> Result<Selector, ScenarioError> {
-    let m = MapReader::new(
-        file,
-        path,
-        node,
-        &["cluster", "containerInstances", "ec2InstanceIds", "filter"],
-    )?;
+    let keys = [
+        "cluster",
+        "containerInstances",
+        "ec2InstanceIds",
+        "filter",
+        "count",
+        "for",
+    ];
+    let m = MapReader::new(file, path, node, &keys)?;
     let given: Vec<&str> = ["containerInstances", "ec2InstanceIds", "filter"]
         .into_iter()
         .filter(|k| m.get(k).is_some())
         .collect();
-    let by = match given.as_slice() {
-        ["containerInstances"] => SelectBy::Instances(strings(
+    let count = m.u64("count")?;
+    let by = match (given.as_slice(), count) {
+        (["containerInstances"], _) => SelectBy::Instances(strings(
             file,
             &m.child("containerInstances"),
             m.get("containerInstances").unwrap_or(node),
         )?),
-        ["ec2InstanceIds"] => SelectBy::Ec2Ids(strings(
+        (["ec2InstanceIds"], _) => SelectBy::Ec2Ids(strings(
             file,
             &m.child("ec2InstanceIds"),
             m.get("ec2InstanceIds").unwrap_or(node),
         )?),
-        ["filter"] => {
-            let f = m.str("filter")?.unwrap_or_default();
-            if let Err(e) = ecsim_core::cql::parse(&f) {
-                let loc = m.get("filter").map_or(node.loc, |n| n.loc);
-                return Err(ScenarioError::new(
-                    file,
-                    loc,
-                    &m.child("filter"),
-                    format!("bad filter: {e}"),
-                ));
-            }
-            SelectBy::Filter(f)
-        }
+        (["filter"], _) => SelectBy::Filter(filter(file, &m, node)?),
+        ([], Some(_)) => SelectBy::All,
         _ => {
             return Err(ScenarioError::new(
                 file,
                 node.loc,
                 path,
-                "give exactly one of containerInstances, ec2InstanceIds or filter",
+                "give exactly one of containerInstances, ec2InstanceIds or filter (or only `count`, to pick among all instances)",
             ));
         }
     };
+    let for_ms = m
+        .get("for")
+        .map(|n| crate::duration::duration_ms(file, &m.child("for"), n))
+        .transpose()?;
     Ok(Selector {
         cluster: m.str("cluster")?.unwrap_or_else(|| "default".into()),
         by,
+        count,
+        for_ms,
     })
+}
+
+fn filter(file: &str, m: &MapReader<'_>, node: &Located<Node>) -> Result<String, ScenarioError> {
+    let f = m.str("filter")?.unwrap_or_default();
+    if let Err(e) = ecsim_core::cql::parse(&f) {
+        let loc = m.get("filter").map_or(node.loc, |n| n.loc);
+        return Err(ScenarioError::new(
+            file,
+            loc,
+            &m.child("filter"),
+            format!("bad filter: {e}"),
+        ));
+    }
+    Ok(f)
 }
 
 fn crash(file: &str, path: &str, node: &Located<Node>) -> Result<CrashSpec, ScenarioError> {

@@ -106,6 +106,8 @@ pub struct PlacementStats {
     pub failure_events: u64,
     /// The first `KEPT_FAILURES` failed placements in detail.
     pub failures: Vec<PlacementFailure>,
+    /// The cluster and time of every failed placement attempt.
+    pub failure_times: Vec<(String, SimTime)>,
 }
 
 /// Settings of one run.

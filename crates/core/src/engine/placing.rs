@@ -197,6 +197,8 @@ impl Engine {
         let failure = self.describe_failure(spec, ev, unplaced);
         self.stats.failed += u64::from(unplaced);
         self.stats.failure_events += 1;
+        let cluster = self.world.cluster(spec.cluster).name.clone();
+        self.stats.failure_times.push((cluster, self.now));
         for (reason, _) in ev.tally.reasons().filter(|(r, _)| r.is_reported()) {
             *self
                 .stats

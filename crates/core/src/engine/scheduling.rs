@@ -65,8 +65,9 @@ impl Engine {
                 Action::Blocked => self.report_blocked(id),
             }
         }
-        self.report_moves(id, "has started", "tasks", &started);
+        // The pass stops first, then starts: the events say so in that order.
         self.report_moves(id, "has stopped", "running tasks", &stopped);
+        self.report_moves(id, "has started", "tasks", &started);
         !stopped.is_empty() || !started.is_empty()
     }
 

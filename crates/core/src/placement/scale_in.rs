@@ -31,13 +31,15 @@ pub fn default_service_strategies() -> Vec<Strategy> {
 }
 
 /// The task to stop among `tasks` (of group `group`), or None when `tasks` is empty. An empty
-/// `strategies` means the default AZ balance.
+/// `strategies` means the default AZ balance. `stopping` are tasks already chosen in this pass:
+/// they count as gone, so several picks in a row keep the balance.
 pub fn choose_task_to_stop(
     world: &World,
     cluster: ClusterId,
     group: &str,
     tasks: &[TaskId],
     strategies: &[Strategy],
+    stopping: &[TaskId],
     rng: &mut RngStreams,
 ) -> Option<TaskId> {
     let defaults;
@@ -55,8 +57,8 @@ pub fn choose_task_to_stop(
         }
         left = match s {
             Strategy::Random => break,
-            Strategy::Spread(field) => most_loaded(world, cluster, group, &left, field),
-            Strategy::Binpack(field) => most_freed(world, &left, *field),
+            Strategy::Spread(field) => most_loaded(world, cluster, group, &left, field, stopping),
+            Strategy::Binpack(field) => most_freed(world, &left, *field, stopping),
         };
     }
     let pick = rng.below(Purpose::Placement, left.len() as u64) as usize;
@@ -81,11 +83,13 @@ fn most_loaded(
     group: &str,
     left: &[TaskId],
     field: &SpreadField,
+    stopping: &[TaskId],
 ) -> Vec<TaskId> {
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     for t in &world.cluster(cluster).tasks {
         let task = world.task(*t);
-        if task.group == group && task.desired_status != DesiredStatus::Stopped {
+        let live = task.desired_status != DesiredStatus::Stopped && !stopping.contains(t);
+        if task.group == group && live {
             *counts.entry(key(world, *t, field)).or_insert(0) += 1;
         }
     }
@@ -94,14 +98,32 @@ fn most_loaded(
     left.iter().copied().filter(|t| load(t) == best).collect()
 }
 
-fn most_freed(world: &World, left: &[TaskId], field: BinpackField) -> Vec<TaskId> {
-    let freed = |t: &TaskId| {
-        let task = world.task(*t);
-        let r = &world.instance(task.instance).remaining;
+fn most_freed(
+    world: &World,
+    left: &[TaskId],
+    field: BinpackField,
+    stopping: &[TaskId],
+) -> Vec<TaskId> {
+    let amount = |t: &TaskId| {
+        let a = &world.task(*t).allocation;
         match field {
-            BinpackField::Cpu => r.cpu + task.allocation.cpu,
-            BinpackField::Memory => r.memory_mib + task.allocation.memory_mib,
+            BinpackField::Cpu => a.cpu,
+            BinpackField::Memory => a.memory_mib,
         }
+    };
+    let freed = |t: &TaskId| {
+        let inst = world.task(*t).instance;
+        let r = &world.instance(inst).remaining;
+        let already: i64 = stopping
+            .iter()
+            .filter(|s| world.task(**s).instance == inst)
+            .map(amount)
+            .sum();
+        let now = match field {
+            BinpackField::Cpu => r.cpu,
+            BinpackField::Memory => r.memory_mib,
+        };
+        now + already + amount(t)
     };
     let best = left.iter().map(freed).max().unwrap_or(0);
     left.iter().copied().filter(|t| freed(t) == best).collect()
@@ -115,7 +137,16 @@ mod tests {
 
     fn stop(f: &Fixture, tasks: &[TaskId], s: &[Strategy], seed: u64) -> TaskId {
         let mut rng = RngStreams::new(seed);
-        choose_task_to_stop(&f.world, ClusterId(0), "service:web", tasks, s, &mut rng).unwrap()
+        choose_task_to_stop(
+            &f.world,
+            ClusterId(0),
+            "service:web",
+            tasks,
+            s,
+            &[],
+            &mut rng,
+        )
+        .unwrap()
     }
 
     fn web(f: &mut Fixture, i: usize) -> TaskId {
@@ -199,7 +230,15 @@ mod tests {
         assert!(picks.len() > 1);
         let mut rng = RngStreams::new(0);
         assert_eq!(
-            choose_task_to_stop(&f.world, ClusterId(0), "service:web", &[], &[], &mut rng),
+            choose_task_to_stop(
+                &f.world,
+                ClusterId(0),
+                "service:web",
+                &[],
+                &[],
+                &[],
+                &mut rng
+            ),
             None
         );
     }

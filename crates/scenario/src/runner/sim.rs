@@ -9,17 +9,27 @@ use ecsim_core::rng::Purpose;
 use ecsim_core::task::TaskStatus;
 use serde_json::{Value, json};
 
+/// Agents to reconnect later (`disconnect_agents` with `for`): when, and which.
+pub(super) type Reconnect = (u64, Vec<InstanceId>);
+
 /// Applies one event; the response lists what it acted on, so `match` can assert it.
 pub(super) fn apply(
     api: &mut Api,
     event: &SimEvent,
     region: &str,
     next: &mut dyn FnMut(&str) -> u64,
+    later: &mut Vec<Reconnect>,
 ) -> Result<Value, ApiError> {
     match event {
         SimEvent::FailInstances(s) => each_instance(api, s, |api, i| api.engine.fail_instance(i)),
         SimEvent::DisconnectAgents(s) => {
-            each_instance(api, s, |api, i| api.engine.set_agent_connected(i, false))
+            let ids = select(api, s)?;
+            if let Some(for_ms) = s.for_ms {
+                later.push((api.engine.now().as_ms().saturating_add(for_ms), ids.clone()));
+            }
+            Ok(act_on(api, &ids, |api, i| {
+                api.engine.set_agent_connected(i, false)
+            }))
         }
         SimEvent::ReconnectAgents(s) => {
             each_instance(api, s, |api, i| api.engine.set_agent_connected(i, true))
@@ -38,8 +48,21 @@ pub(super) fn apply(
     }
 }
 
-/// The instances a selector names, in registration order.
-fn select(api: &Api, s: &Selector) -> Result<Vec<InstanceId>, ApiError> {
+/// The instances a selector names, in registration order; with `count`, that many of them,
+/// picked with the seeded fault stream.
+fn select(api: &mut Api, s: &Selector) -> Result<Vec<InstanceId>, ApiError> {
+    let mut ids = selected(api, s)?;
+    if let Some(n) = s.count
+        && (ids.len() as u64) > n
+    {
+        api.engine.rng().shuffle(Purpose::Faults, &mut ids);
+        ids.truncate(n as usize);
+        ids.sort();
+    }
+    Ok(ids)
+}
+
+fn selected(api: &Api, s: &Selector) -> Result<Vec<InstanceId>, ApiError> {
     let cluster = api
         .engine
         .world()
@@ -60,6 +83,7 @@ fn select(api: &Api, s: &Selector) -> Result<Vec<InstanceId>, ApiError> {
             .iter()
             .map(|r| w.instance_by_ec2_id(cluster, r).ok_or_else(|| not_found(r)))
             .collect(),
+        SelectBy::All => Ok(w.registered_instances(cluster)),
         SelectBy::Filter(f) => {
             let expr = cql::parse(f).map_err(|e| ApiError::invalid(format!("filter: {e}")))?;
             Ok(w.registered_instances(cluster)
@@ -76,11 +100,21 @@ fn each_instance(
     f: impl Fn(&mut Api, InstanceId),
 ) -> Result<Value, ApiError> {
     let ids = select(api, s)?;
+    Ok(act_on(api, &ids, f))
+}
+
+/// Applies `f` to each instance; the response names them.
+fn act_on(api: &mut Api, ids: &[InstanceId], f: impl Fn(&mut Api, InstanceId)) -> Value {
     let arns: Vec<Value> = ids.iter().map(|i| json!(api.instance_arn(*i))).collect();
     for i in ids {
-        f(api, i);
+        f(api, *i);
     }
-    Ok(json!({"containerInstanceArns": arns}))
+    json!({"containerInstanceArns": arns})
+}
+
+/// Reconnects agents disconnected with `for`.
+pub(super) fn reconnect(api: &mut Api, ids: &[InstanceId]) -> Value {
+    act_on(api, ids, |api, i| api.engine.set_agent_connected(i, true))
 }
 
 fn set_state(api: &mut Api, s: &Selector, status: &str) -> Result<Value, ApiError> {
