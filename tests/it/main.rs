@@ -13,6 +13,7 @@ mod api_instances;
 mod api_taskdefs;
 mod api_tasks;
 mod bad_input;
+mod check;
 mod cli;
 mod determinism;
 mod explain;
