@@ -2,7 +2,8 @@
 //! moves to make now, stop phase first, then start phase. The engine applies them.
 //!
 //! REPLICA (§5.3, §5.4): pending tasks on DRAINING instances stop at once; tasks beyond
-//! `desiredCount` stop (scale-in, chosen by `placement::scale_in`); tasks of older deployments
+//! `desiredCount` stop (scale-in: pending tasks first, then unhealthy, then healthy ones, each
+//! chosen by `placement::scale_in`); tasks of older deployments
 //! and running tasks on DRAINING instances are replaced: the unhealthy ones stop at once, the
 //! healthy ones one by one while `healthy - 1 >= ceil(desired × minimumHealthyPercent / 100)`;
 //! then new tasks of the PRIMARY deployment start while
@@ -121,11 +122,24 @@ fn replica(world: &World, service: &Service, now: SimTime, rng: &mut RngStreams)
         .collect();
     while keepers.len() > service.desired_count as usize {
         let group = service.group();
+        // Tasks not yet running go first, then running ones not yet healthy, then healthy ones:
+        // scaling in never costs health it does not have to.
+        let rank = |t: &TaskId| match (pending(world, *t), world.task(*t).is_healthy(now)) {
+            (true, _) => 0,
+            (false, false) => 1,
+            (false, true) => 2,
+        };
+        let worst = keepers.iter().map(rank).min().unwrap_or(0);
+        let pool: Vec<TaskId> = keepers
+            .iter()
+            .copied()
+            .filter(|t| rank(t) == worst)
+            .collect();
         let Some(victim) = choose_task_to_stop(
             world,
             service.cluster,
             &group,
-            &keepers,
+            &pool,
             &service.strategies,
             &stopped,
             rng,

@@ -15,6 +15,7 @@ pub mod fleet;
 pub mod invariants;
 pub mod load;
 pub mod matcher;
+pub mod metrics;
 pub mod model;
 pub mod node;
 pub mod reader;

@@ -11,7 +11,8 @@ use ecsim_core::time::SimDuration;
 use ecsim_core::timing::Timing;
 use std::collections::BTreeMap;
 
-const TOP_KEYS: [&str; 16] = [
+const TOP_KEYS: [&str; 17] = [
+    "sampleEvery",
     "name",
     "description",
     "seed",
@@ -56,6 +57,7 @@ pub fn load(text: &str, file: &str, files: FileLoader<'_>) -> Result<Scenario, S
         region: m.str("region")?.unwrap_or_else(|| "us-east-1".into()),
         account_id: m.str("accountId")?.unwrap_or_else(|| "123456789012".into()),
         until_ms,
+        sample_every_ms: sample_every(file, &m)?,
         epoch_unix_ms: epoch(file, &m)?,
         timing: timing(file, &m)?,
         clusters: m
@@ -77,6 +79,22 @@ pub fn load(text: &str, file: &str, files: FileLoader<'_>) -> Result<Scenario, S
     };
     check_times(file, &doc, &scenario)?;
     Ok(inline_task_definitions(scenario))
+}
+
+/// `sampleEvery`: a positive duration, default 1m.
+fn sample_every(file: &str, m: &MapReader<'_>) -> Result<u64, ScenarioError> {
+    let Some(n) = m.get("sampleEvery") else {
+        return Ok(60_000);
+    };
+    match duration_ms(file, "sampleEvery", n)? {
+        0 => Err(ScenarioError::new(
+            file,
+            n.loc,
+            "sampleEvery",
+            "sampleEvery must be longer than 0",
+        )),
+        ms => Ok(ms),
+    }
 }
 
 fn check_name(file: &str, m: &MapReader<'_>, name: &str) -> Result<(), ScenarioError> {

@@ -13,6 +13,8 @@ pub struct Scenario {
     pub region: String,
     pub account_id: String,
     pub until_ms: u64,
+    /// How often metrics are sampled (`sampleEvery`).
+    pub sample_every_ms: u64,
     pub epoch_unix_ms: i64,
     pub timing: Timing,
     pub clusters: Vec<String>,

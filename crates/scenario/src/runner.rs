@@ -62,6 +62,8 @@ pub struct RunOutput {
     pub invariants: Vec<InvariantOutcome>,
     /// The response of each timeline entry that ran (by index), for reproducers.
     pub responses: BTreeMap<usize, Value>,
+    /// Metrics sampled every `sampleEvery`, from time zero to the end.
+    pub samples: Vec<crate::metrics::Sample>,
 }
 
 /// How a scenario invariant fared.
@@ -101,6 +103,7 @@ struct Runner<'s> {
     ec2_counters: BTreeMap<String, u64>,
     invariants: Vec<InvariantOutcome>,
     responses: BTreeMap<usize, Value>,
+    samples: Vec<crate::metrics::Sample>,
     /// Agents to reconnect (`disconnect_agents` with `for`), scheduled after the timeline's
     /// own entries: entry `timeline.len() + k` is `reconnects[k]`.
     reconnects: Vec<Vec<ecsim_core::ids::InstanceId>>,
@@ -135,6 +138,7 @@ pub fn run(scenario: &Scenario, options: RunOptions) -> RunOutput {
         ec2_counters: BTreeMap::new(),
         invariants: vec![InvariantOutcome::default(); scenario.invariants.len()],
         responses: BTreeMap::new(),
+        samples: Vec::new(),
         reconnects: Vec::new(),
     };
     let error = r.setup().err().or_else(|| r.play().err());
@@ -152,6 +156,7 @@ pub fn run(scenario: &Scenario, options: RunOptions) -> RunOutput {
         error,
         invariants: r.invariants,
         responses: r.responses,
+        samples: r.samples,
     }
 }
 
@@ -236,40 +241,59 @@ impl Runner<'_> {
     }
 
     /// The event loop, with expectations run once their time is fully processed.
+    /// The event loop. Expectations and metric samples run, in time order, once everything at
+    /// their time has happened.
     fn play(&mut self) -> Result<(), RunError> {
         let mut pending: Vec<usize> = (0..self.scenario.expectations.len()).collect();
         pending.sort_by_key(|i| self.scenario.expectations[*i].at_ms);
-        let mut next_expect = 0;
+        let (mut next_expect, mut next_sample) = (0, 0);
         loop {
             let next_event = self.api.engine.next_time().filter(|t| *t <= self.until);
-            while let Some(&i) = pending.get(next_expect) {
-                let at = SimTime(self.scenario.expectations[i].at_ms);
-                if at > self.until || next_event.is_some_and(|t| t <= at) {
-                    break;
+            let until = self.until.as_ms();
+            let due = |t: u64| t <= until && next_event.is_none_or(|e| e.as_ms() > t);
+            loop {
+                let expect_at = pending
+                    .get(next_expect)
+                    .map(|i| self.scenario.expectations[*i].at_ms);
+                match expect_at {
+                    Some(at) if due(at) && at <= next_sample => {
+                        self.api.engine.advance_to(SimTime(at));
+                        self.expectation(pending[next_expect])?;
+                        next_expect += 1;
+                    }
+                    _ if due(next_sample) => {
+                        self.api.engine.advance_to(SimTime(next_sample));
+                        self.samples.push(crate::metrics::sample(&self.api));
+                        next_sample = next_sample.saturating_add(self.scenario.sample_every_ms);
+                    }
+                    _ => break,
                 }
-                self.api.engine.advance_to(at);
-                self.expectation(i)?;
-                next_expect += 1;
             }
             if next_event.is_none() {
                 break;
             }
-            let step = self.api.engine.step().map_err(|e| RunError {
-                at_ms: e.at.as_ms(),
-                what: "the run".into(),
-                loc: None,
-                message: e.to_string(),
-            })?;
-            let external = match step {
-                Some(Step::External(_, i)) => Some(self.entry(i as usize)?),
-                _ => None,
-            };
-            if !self.scenario.invariants.is_empty() {
-                let after = external.unwrap_or_else(|| self.last_event());
-                self.check_invariants(&after);
-            }
+            self.step()?;
         }
         self.api.engine.advance_to(self.until);
+        Ok(())
+    }
+
+    /// One engine step, then the scenario invariants.
+    fn step(&mut self) -> Result<(), RunError> {
+        let step = self.api.engine.step().map_err(|e| RunError {
+            at_ms: e.at.as_ms(),
+            what: "the run".into(),
+            loc: None,
+            message: e.to_string(),
+        })?;
+        let external = match step {
+            Some(Step::External(_, i)) => Some(self.entry(i as usize)?),
+            _ => None,
+        };
+        if !self.scenario.invariants.is_empty() {
+            let after = external.unwrap_or_else(|| self.last_event());
+            self.check_invariants(&after);
+        }
         Ok(())
     }
 

@@ -1,0 +1,208 @@
+//! Metrics sampled on the simulated clock (`sampleEvery`, default 1m), for what-if questions:
+//! reservations per cluster and Availability Zone, instances in use, stranded capacity, tasks
+//! per service by state, AZ skew, placement failures. Integers only (percentages in basis
+//! points), so outputs are deterministic.
+
+use ecsim_api::Api;
+use ecsim_core::instance::InstanceStatus;
+use ecsim_core::task::{DesiredStatus, TaskStatus};
+use std::collections::BTreeMap;
+
+/// Reserved and registered CPU units and MiB.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Capacity {
+    pub cpu_reserved: i64,
+    pub cpu_registered: i64,
+    pub memory_reserved: i64,
+    pub memory_registered: i64,
+}
+
+impl Capacity {
+    fn add(&mut self, registered: (i64, i64), remaining: (i64, i64)) {
+        self.cpu_registered += registered.0;
+        self.memory_registered += registered.1;
+        self.cpu_reserved += registered.0 - remaining.0;
+        self.memory_reserved += registered.1 - remaining.1;
+    }
+
+    /// Memory reserved, in basis points of registered (0..=10000).
+    pub fn memory_bp(&self) -> i64 {
+        if self.memory_registered == 0 {
+            0
+        } else {
+            self.memory_reserved * 10_000 / self.memory_registered
+        }
+    }
+
+    pub fn cpu_bp(&self) -> i64 {
+        if self.cpu_registered == 0 {
+            0
+        } else {
+            self.cpu_reserved * 10_000 / self.cpu_registered
+        }
+    }
+}
+
+/// One service at one sample.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServiceSample {
+    pub name: String,
+    pub desired: u32,
+    pub pending: u32,
+    pub running: u32,
+    pub healthy: u32,
+    pub stopping: u32,
+    /// max − min running tasks over the zones that have ACTIVE instances.
+    pub az_skew: u32,
+}
+
+/// The state of the fleet at one time.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sample {
+    pub t_ms: u64,
+    pub total: Capacity,
+    pub per_zone: BTreeMap<String, Capacity>,
+    pub instances_active: u32,
+    pub instances_in_use: u32,
+    /// Free CPU and memory on ACTIVE instances that cannot take one more task of the most
+    /// common task shape.
+    pub stranded_cpu: i64,
+    pub stranded_memory: i64,
+    pub services: Vec<ServiceSample>,
+    /// Failed placements so far.
+    pub placement_failures: u64,
+}
+
+/// Samples the world now.
+pub fn sample(api: &Api) -> Sample {
+    let w = api.engine.world();
+    let mut s = Sample {
+        t_ms: api.engine.now().as_ms(),
+        placement_failures: api.engine.stats().failed,
+        ..Sample::default()
+    };
+    let shape = common_shape(api);
+    for inst in w
+        .instances()
+        .iter()
+        .filter(|i| i.status != InstanceStatus::Inactive)
+    {
+        let registered = (inst.registered.cpu, inst.registered.memory_mib);
+        let remaining = (inst.remaining.cpu, inst.remaining.memory_mib);
+        s.total.add(registered, remaining);
+        let zone = inst
+            .availability_zone
+            .clone()
+            .unwrap_or_else(|| "(none)".into());
+        s.per_zone
+            .entry(zone)
+            .or_default()
+            .add(registered, remaining);
+        if inst.status == InstanceStatus::Active {
+            s.instances_active += 1;
+            if let Some((cpu, mem)) = shape
+                && (remaining.0 < cpu || remaining.1 < mem)
+            {
+                s.stranded_cpu += remaining.0;
+                s.stranded_memory += remaining.1;
+            }
+        }
+        if w.live_tasks_on(inst.id).next().is_some() {
+            s.instances_in_use += 1;
+        }
+    }
+    s.services = w
+        .services()
+        .iter()
+        .map(|svc| service_sample(api, svc.id))
+        .collect();
+    s
+}
+
+/// The most common (cpu, memory) among live tasks; ties to the smallest.
+fn common_shape(api: &Api) -> Option<(i64, i64)> {
+    let mut counts: BTreeMap<(i64, i64), u64> = BTreeMap::new();
+    for t in api
+        .engine
+        .world()
+        .tasks()
+        .iter()
+        .filter(|t| t.holds_resources())
+    {
+        *counts
+            .entry((t.requirement.cpu, t.requirement.memory_mib))
+            .or_insert(0) += 1;
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(shape, _)| shape)
+}
+
+fn service_sample(api: &Api, id: ecsim_core::ids::ServiceId) -> ServiceSample {
+    let w = api.engine.world();
+    let svc = w.service(id);
+    let now = api.engine.now();
+    let mut s = ServiceSample {
+        name: svc.name.clone(),
+        desired: svc.desired_count,
+        ..ServiceSample::default()
+    };
+    let mut zones: BTreeMap<String, u32> = BTreeMap::new();
+    for i in w.registered_instances(svc.cluster) {
+        let inst = w.instance(i);
+        if let (InstanceStatus::Active, Some(z)) = (inst.status, &inst.availability_zone) {
+            zones.entry(z.clone()).or_insert(0);
+        }
+    }
+    for t in svc.tasks.iter().map(|t| w.task(*t)) {
+        match (t.desired_status, t.last_status) {
+            (DesiredStatus::Running, TaskStatus::Pending | TaskStatus::Provisioning) => {
+                s.pending += 1
+            }
+            (DesiredStatus::Running, TaskStatus::Running) => {
+                s.running += 1;
+                s.healthy += u32::from(t.is_healthy(now));
+                if let Some(n) = w
+                    .instance(t.instance)
+                    .availability_zone
+                    .as_ref()
+                    .and_then(|z| zones.get_mut(z))
+                {
+                    *n += 1;
+                }
+            }
+            (_, TaskStatus::Stopping) => s.stopping += 1,
+            _ => {}
+        }
+    }
+    s.az_skew =
+        zones.values().max().copied().unwrap_or(0) - zones.values().min().copied().unwrap_or(0);
+    s
+}
+
+/// A deployment's start and completion (ms), once it completed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeploymentTiming {
+    pub service: String,
+    pub id: String,
+    pub started_ms: u64,
+    pub completed_ms: Option<u64>,
+}
+
+/// Every deployment of every service, with its completion time when it completed.
+pub fn deployments(api: &Api) -> Vec<DeploymentTiming> {
+    let mut out = Vec::new();
+    for svc in api.engine.world().services() {
+        for d in &svc.deployments {
+            let done = d.rollout_state == ecsim_core::service::RolloutState::Completed;
+            out.push(DeploymentTiming {
+                service: svc.name.clone(),
+                id: d.id.clone(),
+                started_ms: d.created_at.as_ms(),
+                completed_ms: done.then(|| d.updated_at.as_ms()),
+            });
+        }
+    }
+    out
+}
