@@ -77,6 +77,19 @@ enum Command {
     /// happened. Exit status 0: every case held; 1: a failure was found; 2: invalid scenario or
     /// usage.
     Check(CheckArgs),
+    /// Compare placement strategies on the same scenario over several seeds.
+    ///
+    /// Replaces the placement strategy of every REPLICA service and RunTask with each SPEC in
+    /// turn, runs every seed (in parallel) and prints a side-by-side table: instances used,
+    /// memory and CPU reserved (mean and p95), stranded memory, AZ skew, placement failures by
+    /// reason and deployment time, each as a mean and a range over seeds.
+    Compare(compare::CompareArgs),
+    /// Convert a public cluster trace into a scenario file that `ecsim run` replays.
+    ///
+    /// Formats: alibaba-openb (the Alibaba GPU cluster trace 2023). Exit status 0: the scenario
+    /// was written; 1: it could not be written; 2: an input is unreadable or malformed (the
+    /// message names file:line and the column) or the command line is wrong.
+    Import(import::ImportArgs),
 }
 
 #[derive(Args)]
@@ -172,10 +185,14 @@ fn main() -> ExitCode {
         }
         Command::Explain(args) => explain(args),
         Command::Check(args) => check::check(args),
+        Command::Import(args) => import::import(args),
+        Command::Compare(args) => compare::compare(args),
     }
 }
 
 mod check;
+mod compare;
+mod import;
 
 fn explain(args: ExplainArgs) -> ExitCode {
     let Ok(s) = load(&args.scenario) else {

@@ -4,6 +4,7 @@
 //! Reports are deterministic: they carry the seed, the scenario hash, the version and the trace
 //! digest, and never a wall-clock time, a host name or a path.
 
+pub mod compare;
 pub mod explain;
 
 use ecsim_api::render::resources_json;

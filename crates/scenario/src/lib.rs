@@ -7,6 +7,7 @@
 
 pub mod catalogue;
 pub mod check;
+pub mod compare;
 pub mod duration;
 pub mod error;
 pub mod explain;
