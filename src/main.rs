@@ -84,12 +84,6 @@ enum Command {
     /// memory and CPU reserved (mean and p95), stranded memory, AZ skew, placement failures by
     /// reason and deployment time, each as a mean and a range over seeds.
     Compare(compare::CompareArgs),
-    /// Convert a public cluster trace into a scenario file that `ecsim run` replays.
-    ///
-    /// Formats: alibaba-openb (the Alibaba GPU cluster trace 2023). Exit status 0: the scenario
-    /// was written; 1: it could not be written; 2: an input is unreadable or malformed (the
-    /// message names file:line and the column) or the command line is wrong.
-    Import(import::ImportArgs),
 }
 
 #[derive(Args)]
@@ -185,14 +179,12 @@ fn main() -> ExitCode {
         }
         Command::Explain(args) => explain(args),
         Command::Check(args) => check::check(args),
-        Command::Import(args) => import::import(args),
         Command::Compare(args) => compare::compare(args),
     }
 }
 
 mod check;
 mod compare;
-mod import;
 
 fn explain(args: ExplainArgs) -> ExitCode {
     let Ok(s) = load(&args.scenario) else {
@@ -247,7 +239,19 @@ fn run(path: &Path, s: &Scenario, options: RunOptions, out: Option<&Path>, json:
         let events = report::events_jsonl(result.api.engine.trace().records());
         let written = std::fs::create_dir_all(dir)
             .and_then(|()| std::fs::write(dir.join("summary.json"), &summary_text))
-            .and_then(|()| std::fs::write(dir.join("events.jsonl"), events));
+            .and_then(|()| std::fs::write(dir.join("events.jsonl"), events))
+            .and_then(|()| {
+                std::fs::write(
+                    dir.join("timeseries.csv"),
+                    report::html::timeseries_csv(&result.samples),
+                )
+            })
+            .and_then(|()| {
+                std::fs::write(
+                    dir.join("report.html"),
+                    report::html::report_html(s, &result),
+                )
+            });
         if let Err(e) = written {
             eprintln!("error: cannot write to {}: {e}", dir.display());
             return ExitCode::from(2);

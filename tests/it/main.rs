@@ -19,4 +19,5 @@ mod determinism;
 mod explain;
 mod no_panic;
 mod placement;
+mod report;
 mod services;

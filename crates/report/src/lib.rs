@@ -4,8 +4,10 @@
 //! Reports are deterministic: they carry the seed, the scenario hash, the version and the trace
 //! digest, and never a wall-clock time, a host name or a path.
 
+mod charts;
 pub mod compare;
 pub mod explain;
+pub mod html;
 
 use ecsim_api::render::resources_json;
 use ecsim_core::engine::PlacementFailure;

@@ -71,7 +71,13 @@ pub struct Sample {
     pub services: Vec<ServiceSample>,
     /// Failed placements so far.
     pub placement_failures: u64,
+    /// Memory reserved on each of the first `HEATMAP_INSTANCES` instances (by registration),
+    /// in basis points; -1 for an instance that is gone (INACTIVE).
+    pub instance_memory_bp: Vec<i16>,
 }
+
+/// How many instances the utilisation heatmap follows.
+pub const HEATMAP_INSTANCES: usize = 200;
 
 /// Samples the world now.
 pub fn sample(api: &Api) -> Sample {
@@ -115,6 +121,19 @@ pub fn sample(api: &Api) -> Sample {
         .services()
         .iter()
         .map(|svc| service_sample(api, svc.id))
+        .collect();
+    s.instance_memory_bp = w
+        .instances()
+        .iter()
+        .take(HEATMAP_INSTANCES)
+        .map(|i| match i.status {
+            InstanceStatus::Inactive => -1,
+            _ if i.registered.memory_mib <= 0 => 0,
+            _ => {
+                ((i.registered.memory_mib - i.remaining.memory_mib) * 10_000
+                    / i.registered.memory_mib) as i16
+            }
+        })
         .collect();
     s
 }

@@ -1,0 +1,214 @@
+//! SVG charts of a run's samples (plotters' SVG backend): utilisation per zone, running tasks
+//! per service, placement failures over time, and an instance-by-time utilisation heatmap.
+//! Each chart is a standalone `<svg>` string; text is SVG text, so no fonts are embedded.
+
+use ecsim_scenario::metrics::Sample;
+use plotters::prelude::*;
+use std::collections::BTreeSet;
+
+const SIZE: (u32, u32) = (760, 320);
+const COLORS: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+];
+
+/// A chart, or why it could not be drawn.
+pub type Chart = Result<String, Box<dyn std::error::Error>>;
+
+type Err = Box<dyn std::error::Error>;
+
+fn minutes(ms: &u64) -> String {
+    format!("{}m", ms / 60_000)
+}
+
+fn end_ms(samples: &[Sample]) -> u64 {
+    samples.last().map_or(1, |s| s.t_ms.max(1))
+}
+
+/// Draws one line chart of named series of (t_ms, value) into an SVG string.
+fn lines(
+    title: &str,
+    y_label: &str,
+    series: &[(String, Vec<(u64, i64)>)],
+    y_max: i64,
+    y_fmt: &dyn Fn(&i64) -> String,
+) -> Result<String, Err> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE)?;
+        let x_max = series
+            .iter()
+            .flat_map(|(_, p)| p.last().map(|(t, _)| *t))
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 16))
+            .margin(12)
+            .x_label_area_size(30)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0u64..x_max, 0i64..y_max.max(1))?;
+        chart
+            .configure_mesh()
+            .x_label_formatter(&minutes)
+            .y_label_formatter(y_fmt)
+            .y_desc(y_label)
+            .draw()?;
+        for (i, (name, points)) in series.iter().enumerate() {
+            let color = COLORS[i % COLORS.len()];
+            chart
+                .draw_series(LineSeries::new(
+                    points.iter().copied(),
+                    color.stroke_width(2),
+                ))?
+                .label(name.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+/// Memory reserved per zone and for the whole fleet, in percent.
+pub fn utilisation(samples: &[Sample]) -> Result<String, Err> {
+    let zones: BTreeSet<&String> = samples.iter().flat_map(|s| s.per_zone.keys()).collect();
+    let mut series = vec![(
+        "all zones".to_string(),
+        samples
+            .iter()
+            .map(|s| (s.t_ms, s.total.memory_bp()))
+            .collect(),
+    )];
+    for z in zones {
+        let points = samples
+            .iter()
+            .map(|s| (s.t_ms, s.per_zone.get(z).map_or(0, |c| c.memory_bp())))
+            .collect();
+        series.push((z.clone(), points));
+    }
+    lines(
+        "Memory reserved per Availability Zone",
+        "memory reserved",
+        &series,
+        10_000,
+        &|bp| format!("{}%", bp / 100),
+    )
+}
+
+/// Running tasks of each service.
+pub fn service_tasks(samples: &[Sample]) -> Result<String, Err> {
+    let names: BTreeSet<&String> = samples
+        .iter()
+        .flat_map(|s| s.services.iter().map(|v| &v.name))
+        .collect();
+    let series: Vec<(String, Vec<(u64, i64)>)> = names
+        .into_iter()
+        .map(|n| {
+            let points = samples
+                .iter()
+                .map(|s| {
+                    (
+                        s.t_ms,
+                        s.services
+                            .iter()
+                            .find(|v| &v.name == n)
+                            .map_or(0, |v| i64::from(v.running)),
+                    )
+                })
+                .collect();
+            (n.clone(), points)
+        })
+        .collect();
+    let y_max = series
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|(_, v)| *v))
+        .max()
+        .unwrap_or(1)
+        + 1;
+    lines("Running tasks per service", "tasks", &series, y_max, &|v| {
+        v.to_string()
+    })
+}
+
+/// Failed placements so far.
+pub fn placement_failures(samples: &[Sample]) -> Result<String, Err> {
+    let points: Vec<(u64, i64)> = samples
+        .iter()
+        .map(|s| (s.t_ms, s.placement_failures as i64))
+        .collect();
+    let y_max = points.iter().map(|(_, v)| *v).max().unwrap_or(0) + 1;
+    lines(
+        "Placement failures (cumulative)",
+        "failed placements",
+        &[("failed placements".into(), points)],
+        y_max,
+        &|v| v.to_string(),
+    )
+}
+
+/// One row per instance, one column per sample, darker for more memory reserved; grey once
+/// the instance is gone.
+pub fn heatmap(samples: &[Sample]) -> Result<String, Err> {
+    let rows = samples
+        .iter()
+        .map(|s| s.instance_memory_bp.len())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (SIZE.0, SIZE.1.max(rows as u32 * 3 + 80)))
+            .into_drawing_area();
+        root.fill(&WHITE)?;
+        let step = samples.get(1).map_or(60_000, |s| s.t_ms.max(1));
+        let mut chart = ChartBuilder::on(&root)
+            .caption("Memory reserved, instance by time", ("sans-serif", 16))
+            .margin(12)
+            .x_label_area_size(30)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0u64..end_ms(samples) + step, 0usize..rows)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_label_formatter(&minutes)
+            .y_desc("instance")
+            .draw()?;
+        let cells = samples.iter().flat_map(|s| {
+            s.instance_memory_bp
+                .iter()
+                .enumerate()
+                .map(move |(row, bp)| {
+                    let color = if *bp < 0 {
+                        RGBColor(200, 200, 200)
+                    } else {
+                        shade(*bp)
+                    };
+                    Rectangle::new([(s.t_ms, row), (s.t_ms + step, row + 1)], color.filled())
+                })
+        });
+        chart.draw_series(cells)?;
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+/// White (empty) to dark blue (full).
+fn shade(bp: i16) -> RGBColor {
+    let f = i32::from(bp.clamp(0, 10_000));
+    let c = |light: i32, dark: i32| (light + (dark - light) * f / 10_000) as u8;
+    RGBColor(c(247, 8), c(251, 48), c(255, 107))
+}
