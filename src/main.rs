@@ -77,6 +77,16 @@ enum Command {
     /// happened. Exit status 0: every case held; 1: a failure was found; 2: invalid scenario or
     /// usage.
     Check(CheckArgs),
+    /// Find the smallest setting of some numbers of a scenario (a fleet's count, a service's
+    /// desiredCount, ...) under which every expectation and invariant holds.
+    ///
+    /// Each --vary PATH=LOW..HIGH names a number in the scenario. One path: bisection, then the
+    /// boundary is verified (the answer passes, one less fails). Several: the grid cheapest
+    /// first (--objective count: the sum of the values; cost: the fleet's hourly cost). With
+    /// --survive az-loss (or instance-loss) a setting must also pass when every instance of any
+    /// one zone (or any one instance) fails at --loss-at. Exit status 0: a passing setting was
+    /// found; 1: none in range (or the run budget ran out); 2: invalid scenario or usage.
+    Plan(plan::PlanArgs),
     /// Compare placement strategies on the same scenario over several seeds.
     ///
     /// Replaces the placement strategy of every REPLICA service and RunTask with each SPEC in
@@ -180,11 +190,13 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain(args),
         Command::Check(args) => check::check(args),
         Command::Compare(args) => compare::compare(args),
+        Command::Plan(args) => plan::plan(args),
     }
 }
 
 mod check;
 mod compare;
+mod plan;
 
 fn explain(args: ExplainArgs) -> ExitCode {
     let Ok(s) = load(&args.scenario) else {

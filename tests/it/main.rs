@@ -19,5 +19,6 @@ mod determinism;
 mod explain;
 mod no_panic;
 mod placement;
+mod plan;
 mod report;
 mod services;

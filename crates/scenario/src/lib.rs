@@ -19,6 +19,8 @@ pub mod matcher;
 pub mod metrics;
 pub mod model;
 pub mod node;
+pub mod plan;
+pub mod prices;
 pub mod reader;
 pub mod refs;
 pub mod request;
