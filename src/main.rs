@@ -94,6 +94,12 @@ enum Command {
     /// memory and CPU reserved (mean and p95), stranded memory, AZ skew, placement failures by
     /// reason and deployment time, each as a mean and a range over seeds.
     Compare(compare::CompareArgs),
+    /// Convert a public cluster trace into a scenario file that `ecsim run` replays.
+    ///
+    /// Formats: alibaba-openb (the Alibaba GPU cluster trace 2023). Exit status 0: the scenario
+    /// was written; 1: it could not be written; 2: an input is unreadable or malformed (the
+    /// message names file:line and the column) or the command line is wrong.
+    Import(import::ImportArgs),
 }
 
 #[derive(Args)]
@@ -189,6 +195,7 @@ fn main() -> ExitCode {
         }
         Command::Explain(args) => explain(args),
         Command::Check(args) => check::check(args),
+        Command::Import(args) => import::import(args),
         Command::Compare(args) => compare::compare(args),
         Command::Plan(args) => plan::plan(args),
     }
@@ -196,6 +203,7 @@ fn main() -> ExitCode {
 
 mod check;
 mod compare;
+mod import;
 mod plan;
 
 fn explain(args: ExplainArgs) -> ExitCode {

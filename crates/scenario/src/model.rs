@@ -92,6 +92,7 @@ pub enum SimEvent {
     DrainInstances(Selector),
     ActivateInstances(Selector),
     CrashTasks(CrashSpec),
+    StopTasks(StopSpec),
     AddInstances(Box<FleetEntry>),
 }
 
@@ -104,6 +105,7 @@ impl SimEvent {
             SimEvent::DrainInstances(_) => "drain_instances",
             SimEvent::ActivateInstances(_) => "activate_instances",
             SimEvent::CrashTasks(_) => "crash_tasks",
+            SimEvent::StopTasks(_) => "stop_tasks",
             SimEvent::AddInstances(_) => "add_instances",
         }
     }
@@ -139,9 +141,26 @@ pub struct CrashSpec {
     pub exit_code: i64,
 }
 
+/// `stop_tasks`: StopTask for every live task of a group (or started by someone), none when
+/// none match.
+#[derive(Clone, Debug)]
+pub struct StopSpec {
+    pub cluster: String,
+    pub target: StopTarget,
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StopTarget {
+    Group(String),
+    StartedBy(String),
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CrashTarget {
     Service(String),
+    /// A task group (`family:web`, or a custom `group` of RunTask).
+    Group(String),
     Family(String),
     Tasks(Vec<String>),
 }

@@ -5,14 +5,16 @@ use crate::duration::duration_ms;
 use crate::error::ScenarioError;
 use crate::fleet;
 use crate::model::{
-    Action, CrashSpec, CrashTarget, Entry, Expectation, SelectBy, Selector, SimEvent,
+    Action, CrashSpec, CrashTarget, Entry, Expectation, SelectBy, Selector, SimEvent, StopSpec,
+    StopTarget,
 };
 use crate::node::{Located, Node};
 use crate::reader::{MapReader, strings};
 use crate::request;
 use ecsim_api::requests::{OPERATIONS, is_read_only};
 
-const SIM_EVENTS: [&str; 7] = [
+const SIM_EVENTS: [&str; 8] = [
+    "stop_tasks",
     "fail_instances",
     "disconnect_agents",
     "reconnect_agents",
@@ -159,6 +161,7 @@ fn sim_event(
         "drain_instances" => SimEvent::DrainInstances(selector(file, path, node)?),
         "activate_instances" => SimEvent::ActivateInstances(selector(file, path, node)?),
         "crash_tasks" => SimEvent::CrashTasks(crash(file, path, node)?),
+        "stop_tasks" => SimEvent::StopTasks(stop(file, path, node)?),
         _ => SimEvent::AddInstances(Box::new(fleet::parse_entry(file, path, node)?)),
     })
 }
@@ -226,23 +229,66 @@ fn filter(file: &str, m: &MapReader<'_>, node: &Located<Node>) -> Result<String,
     Ok(f)
 }
 
-fn crash(file: &str, path: &str, node: &Located<Node>) -> Result<CrashSpec, ScenarioError> {
+fn stop(file: &str, path: &str, node: &Located<Node>) -> Result<StopSpec, ScenarioError> {
     let m = MapReader::new(
         file,
         path,
         node,
-        &["cluster", "service", "family", "tasks", "count", "exitCode"],
+        &["cluster", "group", "startedBy", "reason"],
     )?;
-    let target = match (m.str("service")?, m.str("family")?, m.get("tasks")) {
-        (Some(s), None, None) => CrashTarget::Service(s),
-        (None, Some(f), None) => CrashTarget::Family(f),
-        (None, None, Some(t)) => CrashTarget::Tasks(strings(file, &m.child("tasks"), t)?),
+    let target = match (m.str("group")?, m.str("startedBy")?) {
+        (Some(g), None) => StopTarget::Group(g),
+        (None, Some(s)) => StopTarget::StartedBy(s),
         _ => {
             return Err(ScenarioError::new(
                 file,
                 node.loc,
                 path,
-                "give exactly one of service, family or tasks",
+                "give exactly one of group or startedBy",
+            ));
+        }
+    };
+    Ok(StopSpec {
+        cluster: m.str("cluster")?.unwrap_or_else(|| "default".into()),
+        target,
+        reason: m.str("reason")?,
+    })
+}
+
+fn crash(file: &str, path: &str, node: &Located<Node>) -> Result<CrashSpec, ScenarioError> {
+    let m = MapReader::new(
+        file,
+        path,
+        node,
+        &[
+            "cluster", "service", "family", "group", "tasks", "count", "exitCode",
+        ],
+    )?;
+    let given = ["service", "family", "group", "tasks"]
+        .iter()
+        .filter(|k| m.get(k).is_some())
+        .count();
+    let target = match (
+        m.str("service")?,
+        m.str("family")?,
+        m.str("group")?,
+        m.get("tasks"),
+    ) {
+        _ if given != 1 => None,
+        (Some(s), ..) => Some(CrashTarget::Service(s)),
+        (_, Some(f), ..) => Some(CrashTarget::Family(f)),
+        (_, _, Some(g), _) => Some(CrashTarget::Group(g)),
+        (_, _, _, Some(t)) => Some(CrashTarget::Tasks(strings(file, &m.child("tasks"), t)?)),
+        _ => None,
+    };
+    let target = match target {
+        Some(t) => t,
+        _ => {
+            return Err(ScenarioError::new(
+                file,
+                node.loc,
+                path,
+                "give exactly one of service, family, group or tasks",
             ));
         }
     };

@@ -1,6 +1,6 @@
 //! Simulator events of the timeline: faults and fleet changes, applied to the engine.
 
-use crate::model::{CrashSpec, CrashTarget, SelectBy, Selector, SimEvent};
+use crate::model::{CrashSpec, CrashTarget, SelectBy, Selector, SimEvent, StopSpec, StopTarget};
 use ecsim_api::{Api, ApiError};
 use ecsim_core::cql;
 use ecsim_core::ids::{InstanceId, TaskId};
@@ -37,6 +37,7 @@ pub(super) fn apply(
         SimEvent::DrainInstances(s) => set_state(api, s, "DRAINING"),
         SimEvent::ActivateInstances(s) => set_state(api, s, "ACTIVE"),
         SimEvent::CrashTasks(c) => crash(api, c),
+        SimEvent::StopTasks(s) => stop(api, s),
         SimEvent::AddInstances(entry) => {
             let mut arns = Vec::new();
             for body in crate::fleet::expand(entry, region, next) {
@@ -154,6 +155,12 @@ fn candidates(api: &Api, c: &CrashSpec) -> Result<Vec<TaskId>, ApiError> {
     let running = |t: &TaskId| w.task(*t).last_status == TaskStatus::Running;
     let tasks = &w.cluster(cluster).tasks;
     Ok(match &c.target {
+        CrashTarget::Group(group) => tasks
+            .iter()
+            .copied()
+            .filter(running)
+            .filter(|t| &w.task(*t).group == group)
+            .collect(),
         CrashTarget::Service(s) => {
             let group = format!("service:{s}");
             tasks
@@ -180,4 +187,39 @@ fn candidates(api: &Api, c: &CrashSpec) -> Result<Vec<TaskId>, ApiError> {
             out.into_iter().filter(running).collect()
         }
     })
+}
+
+/// StopTask for every live task the spec names (none is fine).
+fn stop(api: &mut Api, s: &StopSpec) -> Result<Value, ApiError> {
+    let w = api.engine.world();
+    let cluster = w
+        .active_cluster(&s.cluster)
+        .ok_or_else(|| ApiError::new("ClusterNotFoundException", "Cluster not found."))?;
+    let matches = |t: &ecsim_core::task::Task| match &s.target {
+        StopTarget::Group(g) => &t.group == g,
+        StopTarget::StartedBy(b) => t.started_by.as_deref() == Some(b.as_str()),
+    };
+    let tasks: Vec<TaskId> = w
+        .cluster(cluster)
+        .tasks
+        .iter()
+        .copied()
+        .filter(|t| {
+            w.task(*t).desired_status == ecsim_core::task::DesiredStatus::Running
+                && matches(w.task(*t))
+        })
+        .collect();
+    let arns: Vec<Value> = tasks.iter().map(|t| json!(api.task_arn(*t))).collect();
+    let reason = s
+        .reason
+        .clone()
+        .unwrap_or_else(|| "Task stopped by user".into());
+    for t in tasks {
+        let cause = ecsim_core::task::StopCause {
+            code: Some(ecsim_core::task::StopCode::UserInitiated),
+            reason: reason.clone(),
+        };
+        api.engine.stop_task(t, cause);
+    }
+    Ok(json!({"taskArns": arns}))
 }
