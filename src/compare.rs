@@ -22,7 +22,8 @@ pub(crate) struct CompareArgs {
     /// How many seeds per strategy (the scenario's seed, then the next ones).
     #[arg(long, default_value_t = 5)]
     seeds: u64,
-    /// Also write compare.json into this directory.
+    /// Also write compare.json, report.html (table and charts) and timeseries.csv (each
+    /// strategy's first seed) into this directory.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Print JSON instead of the table.
@@ -48,9 +49,13 @@ pub(crate) fn compare(args: CompareArgs) -> ExitCode {
     let doc = report::compare::json(&results);
     if let Some(dir) = &args.out {
         let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-        if let Err(e) = std::fs::create_dir_all(dir)
+        let html = report::html::compare_html(&base.name, &results);
+        let csv = first_seed_timeseries(&variants, base.seed);
+        let written = std::fs::create_dir_all(dir)
             .and_then(|()| std::fs::write(dir.join("compare.json"), text + "\n"))
-        {
+            .and_then(|()| std::fs::write(dir.join("report.html"), html))
+            .and_then(|()| std::fs::write(dir.join("timeseries.csv"), csv));
+        if let Err(e) = written {
             eprintln!("error: cannot write to {}: {e}", dir.display());
             return ExitCode::from(2);
         }
@@ -106,4 +111,28 @@ fn run_all(variants: &[(String, Scenario)], first_seed: u64, seeds: u64) -> Vec<
             compare::compare(spec, &runs)
         })
         .collect()
+}
+
+/// The time series of each strategy's first seed, one block after the other, each row led by
+/// the strategy's number (1 = the first --strategy).
+fn first_seed_timeseries(variants: &[(String, Scenario)], seed: u64) -> String {
+    let mut out = String::new();
+    for (k, (_, s)) in variants.iter().enumerate() {
+        let run = scenario::run(
+            s,
+            RunOptions {
+                seed: Some(seed),
+                ..RunOptions::default()
+            },
+        );
+        let csv = report::html::timeseries_csv(&run.samples);
+        for (i, line) in csv.lines().enumerate() {
+            if i == 0 && k == 0 {
+                out.push_str(&format!("strategy,{line}\n"));
+            } else if i > 0 {
+                out.push_str(&format!("{},{line}\n", k + 1));
+            }
+        }
+    }
+    out
 }

@@ -291,6 +291,26 @@ fn run(path: &Path, s: &Scenario, options: RunOptions, out: Option<&Path>, json:
     }
 }
 
+/// Runs a scenario document (`file:` task definitions already inlined) and writes its
+/// summary.json, timeseries.csv and report.html into `dir`.
+pub(crate) fn report_answer(doc: &serde_json::Value, name: &str, dir: &Path) -> Result<(), String> {
+    let text = serde_json::to_string(doc).map_err(|e| e.to_string())?;
+    let no_files = |_: &str| Err("task definitions are inlined".to_string());
+    let s = scenario::load(&text, name, &no_files).map_err(|e| e.to_string())?;
+    let out = scenario::run(&s, RunOptions::default());
+    let summary = serde_json::to_string_pretty(&report::summary(&s, &out)).unwrap_or_default();
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(dir.join("summary.json"), summary + "\n"))
+        .and_then(|()| {
+            std::fs::write(
+                dir.join("timeseries.csv"),
+                report::html::timeseries_csv(&out.samples),
+            )
+        })
+        .and_then(|()| std::fs::write(dir.join("report.html"), report::html::report_html(&s, &out)))
+        .map_err(|e| format!("cannot write to {}: {e}", dir.display()))
+}
+
 /// Reads and validates a scenario; on failure prints a located error and returns exit code 2.
 pub(crate) fn load(path: &Path) -> Result<Scenario, ExitCode> {
     let name = path.display().to_string();

@@ -38,6 +38,9 @@ pub(crate) struct PlanArgs {
     /// Print the answer as JSON.
     #[arg(long)]
     json: bool,
+    /// Write report.html, timeseries.csv and summary.json of a run at the minimum into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -85,6 +88,14 @@ pub(crate) fn plan(args: PlanArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let (Some(dir), Some(answer)) = (&args.out, &result.minimum) {
+        let written = plan::document_at(&s, &request, &answer.values)
+            .and_then(|doc| crate::report_answer(&doc, &format!("{} at the minimum", s.name), dir));
+        if let Err(message) = written {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    }
     if args.json {
         let text = serde_json::to_string_pretty(&plan::json(&result)).unwrap_or_default();
         println!("{text}");

@@ -22,4 +22,5 @@ mod no_panic;
 mod placement;
 mod plan;
 mod report;
+mod reports;
 mod services;

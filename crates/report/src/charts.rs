@@ -212,3 +212,55 @@ fn shade(bp: i16) -> RGBColor {
     let c = |light: i32, dark: i32| (light + (dark - light) * f / 10_000) as u8;
     RGBColor(c(247, 8), c(251, 48), c(255, 107))
 }
+
+/// A bar per label (`values` in hundredths, as `Spread::mean_centi`), with its min..max range
+/// as a black line; the x axis numbers the labels from 1.
+pub fn bars(title: &str, labels: &[String], values: &[(i64, i64, i64)]) -> Result<String, Err> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE)?;
+        let top = values
+            .iter()
+            .map(|(m, _, hi)| (*m).max(hi * 100))
+            .max()
+            .unwrap_or(100)
+            .max(100)
+            * 11
+            / 10;
+        let n = labels.len().max(1) as i64;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 16))
+            .margin(12)
+            .x_label_area_size(30)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0i64..n * 10, 0i64..top)?;
+        let label = |x: &i64| {
+            if x % 10 == 5 {
+                format!("{}", x / 10 + 1)
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(n as usize * 10 + 1)
+            .x_label_formatter(&label)
+            .y_label_formatter(&|v| format!("{}", v / 100))
+            .draw()?;
+        chart.draw_series(values.iter().enumerate().map(|(i, (mean, _, _))| {
+            let x = i as i64 * 10;
+            Rectangle::new(
+                [(x + 2, 0), (x + 8, *mean)],
+                COLORS[i % COLORS.len()].mix(0.85).filled(),
+            )
+        }))?;
+        chart.draw_series(values.iter().enumerate().map(|(i, (_, lo, hi))| {
+            let x = i as i64 * 10 + 5;
+            PathElement::new(vec![(x, lo * 100), (x, hi * 100)], BLACK.stroke_width(2))
+        }))?;
+        root.present()?;
+    }
+    Ok(svg)
+}

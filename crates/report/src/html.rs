@@ -110,3 +110,59 @@ pub fn report_html(scenario: &Scenario, out: &RunOutput) -> String {
     html.push_str("</body></html>\n");
     html
 }
+
+/// The report page of `ecsim compare`: the strategies' table and a bar chart per metric (bar:
+/// mean over seeds; line: min..max).
+pub fn compare_html(name: &str, results: &[ecsim_scenario::compare::Comparison]) -> String {
+    let labels: Vec<String> = results.iter().map(|c| c.strategy.clone()).collect();
+    let mut html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ecsim compare: {n}</title>\n<style>body{{font-family:sans-serif;margin:2em;color:#222}}pre{{background:#f4f4f4;padding:1em}}</style></head><body>\n<h1>ecsim compare: {n}</h1>\n<ol>",
+        n = escape(name)
+    );
+    for l in &labels {
+        let _ = write!(html, "<li><code>{}</code></li>", escape(l));
+    }
+    let _ = writeln!(
+        html,
+        "</ol>\n<pre>{}</pre>",
+        escape(&crate::compare::table(results))
+    );
+    let shown = [
+        ("instancesUsed", "Instances used"),
+        (
+            "memoryReservedMeanBp",
+            "Memory reserved, mean (basis points)",
+        ),
+        ("strandedMemoryMib", "Stranded memory, mean (MiB)"),
+        ("azSkewMax", "AZ skew, max"),
+        ("placementFailures", "Placement failures"),
+    ];
+    for (metric, title) in shown {
+        let values: Vec<(i64, i64, i64)> = results
+            .iter()
+            .map(|c| {
+                c.metrics
+                    .iter()
+                    .find(|(n, _)| *n == metric)
+                    .map_or((0, 0, 0), |(_, s)| (s.mean_centi, s.min, s.max))
+            })
+            .collect();
+        match charts::bars(title, &labels, &values) {
+            Ok(svg) => {
+                let _ = writeln!(
+                    html,
+                    "<figure id=\"{metric}\" class=\"chart\">{svg}</figure>"
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(
+                    html,
+                    "<p>chart {metric} could not be drawn: {}</p>",
+                    escape(&e.to_string())
+                );
+            }
+        }
+    }
+    html.push_str("</body></html>\n");
+    html
+}

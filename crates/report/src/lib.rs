@@ -43,6 +43,7 @@ pub fn summary(scenario: &Scenario, out: &RunOutput) -> Value {
             "failureDetails": failure_details(&stats.failures),
         },
         "services": services(out),
+        "metrics": metrics(out),
         "instances": instances(out),
         "failures": failures(out),
         "invariants": invariants(scenario, out),
@@ -77,6 +78,45 @@ fn failure_details(failures: &[PlacementFailure]) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// The run's metrics summed up (integers; percentages in basis points), with each deployment's
+/// duration and each service's time to its first steady state.
+fn metrics(out: &RunOutput) -> Value {
+    let m = ecsim_scenario::compare::run_metrics(out);
+    let deployments: Vec<Value> = ecsim_scenario::metrics::deployments(&out.api)
+        .iter()
+        .map(|d| {
+            json!({"service": d.service, "deploymentId": d.id, "startedAtMs": d.started_ms,
+                   "completedAtMs": d.completed_ms, "durationMs": d.completed_ms.map(|c| c - d.started_ms)})
+        })
+        .collect();
+    let steady: Vec<Value> = out
+        .api
+        .engine
+        .world()
+        .services()
+        .iter()
+        .map(|s| {
+            let first = s
+                .events
+                .iter()
+                .find(|e| e.name == "SERVICE_STEADY_STATE")
+                .map(|e| e.at.as_ms() - s.created_at.as_ms());
+            json!({"service": s.name, "timeToSteadyStateMs": first})
+        })
+        .collect();
+    json!({
+        "samples": out.samples.len(),
+        "instancesUsedMax": m.instances_used,
+        "memoryReservedMeanBp": m.memory_bp_mean,
+        "memoryReservedP95Bp": m.memory_bp_p95,
+        "cpuReservedMeanBp": m.cpu_bp_mean,
+        "strandedMemoryMeanMib": m.stranded_memory_mean,
+        "azSkewMax": m.az_skew_max,
+        "deployments": deployments,
+        "steadyState": steady,
+    })
 }
 
 fn services(out: &RunOutput) -> Vec<Value> {

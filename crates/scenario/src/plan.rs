@@ -129,6 +129,15 @@ pub struct Plan {
     pub budget_hit: bool,
 }
 
+/// The scenario document at a setting of the varied paths (to report on the answer).
+pub fn document_at(
+    scenario: &Scenario,
+    request: &PlanRequest,
+    values: &[u64],
+) -> Result<Value, String> {
+    Ok(Planner::new(scenario, request)?.document(values))
+}
+
 /// Plans `scenario`. `Err` is a usage error (a bad path, a missing price, a bad loss time).
 pub fn plan(scenario: &Scenario, request: &PlanRequest) -> Result<Plan, String> {
     let mut p = Planner::new(scenario, request)?;
