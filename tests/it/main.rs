@@ -21,6 +21,8 @@ mod import;
 mod no_panic;
 mod placement;
 mod plan;
+mod properties;
 mod report;
 mod reports;
 mod services;
+mod state_machine;

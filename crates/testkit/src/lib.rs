@@ -1,7 +1,9 @@
 //! ecsim-testkit: builders shared by tests and benchmarks (never shipped in the binary).
 //!
 //! Everything here goes through the public ECS API, so a fixture is built the way a user's
-//! scenario would build it.
+//! scenario would build it. `generate` holds the proptest strategies of whole generated worlds.
+
+pub mod generate;
 
 use ecsim_api::{Api, ApiConfig};
 use ecsim_core::engine::EngineConfig;
