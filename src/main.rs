@@ -249,7 +249,7 @@ fn explain(args: ExplainArgs) -> ExitCode {
 }
 
 fn run(path: &Path, s: &Scenario, options: RunOptions, out: Option<&Path>, json: bool) -> ExitCode {
-    let result = scenario::run(s, options);
+    let result = run_with_bar(s, options);
     let summary = report::summary(s, &result);
     let summary_text = format!(
         "{}\n",
@@ -289,6 +289,28 @@ fn run(path: &Path, s: &Scenario, options: RunOptions, out: Option<&Path>, json:
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Runs a scenario; on a terminal, a progress bar over simulated time appears once the run has
+/// taken a second (nothing on a pipe).
+fn run_with_bar(s: &Scenario, options: RunOptions) -> scenario::RunOutput {
+    let until = options.until_ms.unwrap_or(s.until_ms);
+    let bar = indicatif::ProgressBar::hidden();
+    bar.set_length(until);
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    // The CLI may read the wall clock (the simulation never does): only to delay the bar.
+    #[allow(clippy::disallowed_methods)]
+    let started = std::time::Instant::now();
+    let mut shown = false;
+    let out = scenario::run_with_progress(s, options, &mut |now_ms| {
+        if terminal && !shown && started.elapsed().as_secs() >= 1 {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            shown = true;
+        }
+        bar.set_position(now_ms.min(until));
+    });
+    bar.finish_and_clear();
+    out
 }
 
 /// Runs a scenario document (`file:` task definitions already inlined) and writes its

@@ -32,4 +32,4 @@ pub use error::ScenarioError;
 pub use explain::{ExplainError, ExplainRequest, Explanation, explain};
 pub use load::{FileLoader, load};
 pub use model::Scenario;
-pub use runner::{Check, RunError, RunOptions, RunOutput, run};
+pub use runner::{Check, RunError, RunOptions, RunOutput, run, run_with_progress};

@@ -104,6 +104,8 @@ struct Runner<'s> {
     invariants: Vec<InvariantOutcome>,
     responses: BTreeMap<usize, Value>,
     samples: Vec<crate::metrics::Sample>,
+    progress: &'s mut dyn FnMut(u64),
+    steps: u64,
     /// Agents to reconnect (`disconnect_agents` with `for`), scheduled after the timeline's
     /// own entries: entry `timeline.len() + k` is `reconnects[k]`.
     reconnects: Vec<Vec<ecsim_core::ids::InstanceId>>,
@@ -111,6 +113,18 @@ struct Runner<'s> {
 
 /// Runs `scenario` to its end (or the first run error).
 pub fn run(scenario: &Scenario, options: RunOptions) -> RunOutput {
+    run_with_progress(scenario, options, &mut |_| {})
+}
+
+/// How many events pass between two progress reports.
+const PROGRESS_EVERY: u64 = 4096;
+
+/// `run`, calling `progress` with the simulated time (ms) every few thousand events.
+pub fn run_with_progress(
+    scenario: &Scenario,
+    options: RunOptions,
+    progress: &mut dyn FnMut(u64),
+) -> RunOutput {
     let seed = options.seed.unwrap_or(scenario.seed);
     let until_ms = options.until_ms.unwrap_or(scenario.until_ms);
     let config = ApiConfig {
@@ -140,6 +154,8 @@ pub fn run(scenario: &Scenario, options: RunOptions) -> RunOutput {
         responses: BTreeMap::new(),
         samples: Vec::new(),
         reconnects: Vec::new(),
+        progress,
+        steps: 0,
     };
     let error = r.setup().err().or_else(|| r.play().err());
     let skipped = scenario
@@ -280,6 +296,10 @@ impl Runner<'_> {
 
     /// One engine step, then the scenario invariants.
     fn step(&mut self) -> Result<(), RunError> {
+        self.steps += 1;
+        if self.steps.is_multiple_of(PROGRESS_EVERY) {
+            (self.progress)(self.api.engine.now().as_ms());
+        }
         let step = self.api.engine.step().map_err(|e| RunError {
             at_ms: e.at.as_ms(),
             what: "the run".into(),
