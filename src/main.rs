@@ -6,6 +6,7 @@
 //! are written only for a run that started.
 
 use clap::{Args, Parser, Subcommand};
+use ecsim::core::engine::PlacementMode;
 use ecsim::report;
 use ecsim::scenario::explain::{ExplainError, ExplainRequest};
 use ecsim::scenario::{self, RunOptions, Scenario, ScenarioError};
@@ -53,6 +54,10 @@ enum Command {
         /// task lifecycle, placements, deployment limits); a violation is a bug in ecsim.
         #[arg(long)]
         check_invariants: bool,
+        /// The placement implementation: the index (O(log n) for binpack and spread by zone then
+        /// binpack) or the reference (every instance through every filter). Same choices.
+        #[arg(long, value_enum, default_value = "indexed")]
+        placement: PlacementArg,
     },
     /// Check a scenario against the format without running it.
     Validate {
@@ -159,6 +164,12 @@ struct ExplainArgs {
     json: bool,
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum PlacementArg {
+    Indexed,
+    Reference,
+}
+
 fn parse_until(s: &str) -> Result<u64, String> {
     scenario::duration::parse_duration(s)
 }
@@ -181,6 +192,7 @@ fn main() -> ExitCode {
             json,
             max_events,
             check_invariants,
+            placement,
         } => {
             let Ok(s) = load(&scenario) else {
                 return ExitCode::from(2);
@@ -190,6 +202,10 @@ fn main() -> ExitCode {
                 until_ms: until,
                 max_events,
                 check_invariants,
+                placement: match placement {
+                    PlacementArg::Indexed => PlacementMode::Indexed,
+                    PlacementArg::Reference => PlacementMode::Reference,
+                },
             };
             run(&scenario, &s, options, out.as_deref(), json)
         }

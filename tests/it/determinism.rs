@@ -158,3 +158,27 @@ fn another_seed_changes_random_placements() {
     );
     assert_ne!(sum1, sum2);
 }
+
+#[test]
+fn indexed_and_reference_placement_agree_on_every_scenario() {
+    for path in scenario_files() {
+        let s = load_file(&path);
+        let events = |mode| {
+            let out = run(
+                &s,
+                RunOptions {
+                    placement: mode,
+                    ..RunOptions::default()
+                },
+            );
+            ecsim::report::events_jsonl(out.api.engine.trace().records())
+        };
+        let indexed = events(ecsim::core::engine::PlacementMode::Indexed);
+        let reference = events(ecsim::core::engine::PlacementMode::Reference);
+        assert!(
+            indexed == reference,
+            "{}: the indexed placer chose differently",
+            path.display()
+        );
+    }
+}

@@ -313,3 +313,24 @@ proptest! {
         prop_assert!(found.is_empty(), "{}", report("drain", &p, &found));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(48), ..ProptestConfig::default() })]
+
+    /// The placement index chooses exactly as the reference placer: the whole run, event by
+    /// event, is the same either way.
+    #[test]
+    fn indexed_and_reference_placement_agree(p in plan()) {
+        let s = match load_text(&p.to_yaml()) {
+            Ok(s) => s,
+            Err(e) => return Err(TestCaseError::fail(format!("does not load: {e}"))),
+        };
+        let events = |mode| {
+            let out = run(&s, RunOptions { placement: mode, ..RunOptions::default() });
+            ecsim::report::events_jsonl(out.api.engine.trace().records())
+        };
+        let indexed = events(ecsim::core::engine::PlacementMode::Indexed);
+        let reference = events(ecsim::core::engine::PlacementMode::Reference);
+        prop_assert!(indexed == reference, "{}", report("indexed-vs-reference", &p, &["the runs differ".to_string()]));
+    }
+}

@@ -199,7 +199,7 @@ pub fn explain(scenario: &Scenario, req: &ExplainRequest) -> Result<Explanation,
         seed: req.seed,
         until_ms: Some(req.at_ms),
         max_events: req.max_events,
-        check_invariants: false,
+        ..RunOptions::default()
     };
     let out = run(scenario, options);
     if let Some(e) = out.error {

@@ -23,6 +23,8 @@ pub struct RunOptions {
     pub max_events: Option<u64>,
     /// Check the engine's own invariants after every event (a failure is a bug in ecsim).
     pub check_invariants: bool,
+    /// The indexed placer (default) or the reference one: the same choices.
+    pub placement: ecsim_core::engine::PlacementMode,
 }
 
 /// The outcome of one assertion (an `expect` entry, or a timeline entry's match/expectError).
@@ -142,6 +144,7 @@ pub fn run_with_progress(
             .unwrap_or(EngineConfig::default().max_events),
         epoch_unix_ms: scenario.epoch_unix_ms,
         check_invariants: options.check_invariants,
+        placement: options.placement,
     };
     let mut r = Runner {
         scenario,

@@ -139,6 +139,7 @@ impl Engine {
             version: 1,
         });
         self.world.clusters[spec.cluster.index()].instances.push(id);
+        self.index.update(&self.world, id);
         self.wake_services(spec.cluster);
         id
     }
@@ -188,6 +189,7 @@ impl Engine {
         inst.status = status;
         let ec2 = inst.ec2_instance_id.clone();
         let cluster = self.world.instance(id).cluster;
+        self.index.update(&self.world, id);
         self.wake_services(cluster);
         self.record(
             "InstanceStatus",
@@ -215,6 +217,7 @@ impl Engine {
             ],
         );
         let cluster = self.world.instance(id).cluster;
+        self.index.update(&self.world, id);
         self.wake_services(cluster);
     }
 
@@ -305,6 +308,7 @@ impl Engine {
             .insert(name.to_string(), value);
         self.record("AttributePut", fields);
         let cluster = self.world.instance(id).cluster;
+        self.index.update(&self.world, id);
         self.wake_services(cluster);
     }
 
@@ -316,6 +320,7 @@ impl Engine {
         let ec2 = self.world.instance(id).ec2_instance_id.clone();
         self.instance_mut(id).attributes.remove(name);
         let cluster = self.world.instance(id).cluster;
+        self.index.update(&self.world, id);
         self.wake_services(cluster);
         self.record(
             "AttributeDeleted",

@@ -120,6 +120,17 @@ pub struct EngineConfig {
     pub epoch_unix_ms: i64,
     /// Check the engine's invariants after every event (tests, `--check-invariants`).
     pub check_invariants: bool,
+    pub placement: PlacementMode,
+}
+
+/// How placements are chosen: the same choice either way, at different costs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PlacementMode {
+    /// The placement index where the strategies allow (O(log n)), the reference elsewhere.
+    #[default]
+    Indexed,
+    /// Every instance through every filter, then the strategies (O(n)).
+    Reference,
 }
 
 impl Default for EngineConfig {
@@ -130,6 +141,7 @@ impl Default for EngineConfig {
             max_events: 10_000_000,
             epoch_unix_ms: 1_735_689_600_000,
             check_invariants: false,
+            placement: PlacementMode::Indexed,
         }
     }
 }
@@ -146,6 +158,8 @@ pub struct Engine {
     max_events: u64,
     epoch_unix_ms: i64,
     audit: audit::Audit,
+    index: crate::placement::index::PlacementIndex,
+    placement: PlacementMode,
 }
 
 impl Engine {
@@ -165,6 +179,8 @@ impl Engine {
                 enabled: config.check_invariants,
                 ..Default::default()
             },
+            index: Default::default(),
+            placement: config.placement,
         }
     }
 

@@ -5,6 +5,7 @@ use super::Engine;
 use crate::cql::Expr;
 use crate::ids::{ClusterId, InstanceId, TaskDefId, TaskId};
 use crate::instance::InstanceStatus;
+use crate::placement::index::Indexed;
 use crate::placement::{self, Evaluation, PlacementInput, Reason, Strategy, Verdict};
 use crate::resources::Requirement;
 use crate::taskdef::ResourceOverrides;
@@ -103,6 +104,34 @@ impl Engine {
     /// Filters, strategies and tie-break for one task of `spec`: where it goes, or the
     /// evaluation that found no place.
     pub(super) fn choose_instance(&mut self, spec: &RunSpec) -> Result<InstanceId, Evaluation> {
+        if self.placement == super::PlacementMode::Indexed {
+            let req = self
+                .world
+                .task_def(spec.task_def)
+                .requirement(&spec.overrides);
+            let member_of = self.member_of(spec);
+            let input = PlacementInput {
+                requirement: &req,
+                required_attributes: &self.world.task_def(spec.task_def).requires_attributes,
+                allowed_zones: spec.allowed_zones.as_deref(),
+                member_of: &member_of,
+                distinct_instance: spec.distinct_instance,
+                group: &spec.group,
+                epoch_unix_ms: self.epoch_unix_ms,
+            };
+            let indexed = self.index.choose(
+                &self.world,
+                spec.cluster,
+                &input,
+                &spec.strategies,
+                &mut self.rng,
+            );
+            match indexed {
+                Indexed::At(instance) => return Ok(instance),
+                Indexed::Nowhere => return Err(self.evaluate(spec).0),
+                Indexed::NotIndexed => {}
+            }
+        }
         let (ev, _, _) = self.evaluate(spec);
         let choice = placement::strategy::choose(
             &self.world,

@@ -21,6 +21,7 @@ impl Engine {
         let id = TaskId(self.world.tasks.len() as u32);
         self.audit_placement(spec, inst);
         let allocation = self.allocate(inst, req);
+        self.index.update(&self.world, inst);
         let containers = self.containers_for(spec.task_def, &allocation);
         let td = self.world.task_def(spec.task_def);
         let status = if td.network_mode == NetworkMode::Awsvpc {
@@ -54,6 +55,7 @@ impl Engine {
             service,
             healthy_at: None,
         };
+        self.index.count_task(&self.world, &spec.group, inst, 1);
         self.world.tasks.push(task);
         self.world.clusters[spec.cluster.index()].tasks.push(id);
         self.instance_mut(inst).tasks.push(id);
@@ -209,8 +211,8 @@ impl Engine {
         if status == TaskStatus::Stopped || status == TaskStatus::Stopping {
             return;
         }
+        self.desire_stopped(id);
         let t = self.task_mut(id);
-        t.desired_status = DesiredStatus::Stopped;
         t.stop.get_or_insert(cause);
         match t.last_status {
             TaskStatus::Running => self.begin_stopping(id),
@@ -223,9 +225,8 @@ impl Engine {
         if self.world.task(id).last_status == TaskStatus::Stopped {
             return;
         }
-        let t = self.task_mut(id);
-        t.desired_status = DesiredStatus::Stopped;
-        t.stop.get_or_insert(cause);
+        self.desire_stopped(id);
+        self.task_mut(id).stop.get_or_insert(cause);
         self.finish_stop(id);
     }
 
@@ -248,15 +249,17 @@ impl Engine {
         if self.world.task(id).last_status == TaskStatus::Stopped {
             return;
         }
+        self.desire_stopped(id);
         let t = self.task_mut(id);
         t.last_status = TaskStatus::Stopped;
-        t.desired_status = DesiredStatus::Stopped;
         t.execution_stopped_at = Some(now);
         t.stopped_at = Some(now);
         t.containers
             .iter_mut()
             .for_each(|c| c.last_status = TaskStatus::Stopped);
         self.release(id);
+        let inst = self.world.task(id).instance;
+        self.index.update(&self.world, inst);
         self.record_status(id);
         self.on_service_task_stopped(id);
     }
@@ -317,6 +320,17 @@ impl Engine {
         } else if all_running {
             self.agent_task_status(id, TaskStatus::Running, None);
         }
+    }
+
+    /// desiredStatus STOPPED: the task stops counting for spread and distinctInstance.
+    fn desire_stopped(&mut self, id: TaskId) {
+        if self.world.task(id).desired_status == DesiredStatus::Stopped {
+            return;
+        }
+        self.task_mut(id).desired_status = DesiredStatus::Stopped;
+        let t = self.world.task(id);
+        let (group, inst) = (t.group.clone(), t.instance);
+        self.index.count_task(&self.world, &group, inst, -1);
     }
 
     /// Whether a task is in `status` on its way to RUNNING (and not being stopped).

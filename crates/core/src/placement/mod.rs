@@ -10,6 +10,7 @@
 
 pub mod explain;
 pub mod filters;
+pub mod index;
 pub mod scale_in;
 pub mod strategy;
 
