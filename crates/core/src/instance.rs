@@ -82,7 +82,8 @@ pub struct Instance {
     pub eni_limit: Option<u32>,
     /// ENIs attached for awsvpc tasks (the primary interface is not counted here).
     pub task_enis: u32,
-    /// Every task ever placed here, in placement order.
+    /// The tasks placed here that are not yet STOPPED, in placement order (a task leaves the
+    /// list when it stops, so work over an instance's tasks stays proportional to what it runs).
     pub tasks: Vec<TaskId>,
     /// Incremented on every change, as `ContainerInstance.version`.
     pub version: u64,

@@ -172,7 +172,8 @@ pub struct Service {
     pub created_at: SimTime,
     /// Whether the last event said the service is at steady state (to send it once a change).
     pub steady: bool,
-    /// Every task the service ever started, in creation order.
+    /// The tasks the service started that are not yet STOPPED, in creation order (a task leaves
+    /// the list when it stops, so each reconcile costs what the service runs, not its history).
     pub tasks: Vec<crate::ids::TaskId>,
     /// A reconcile is already scheduled.
     pub reconcile_scheduled: bool,

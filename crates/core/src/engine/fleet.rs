@@ -385,7 +385,8 @@ impl Engine {
         self.world.live_tasks_on(id).next().is_some()
     }
 
-    /// Tasks of an instance in a given status (for tests and reports).
+    /// Tasks of an instance in a given status (for tests and reports); STOPPED tasks have left
+    /// the instance, so they count 0.
     pub fn tasks_in_status(&self, id: InstanceId, status: TaskStatus) -> usize {
         self.world
             .instance(id)

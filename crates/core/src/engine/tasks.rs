@@ -260,8 +260,20 @@ impl Engine {
         self.release(id);
         let inst = self.world.task(id).instance;
         self.index.update(&self.world, inst);
+        self.forget_stopped(id);
         self.record_status(id);
         self.on_service_task_stopped(id);
+    }
+
+    /// A STOPPED task leaves its instance's and its service's lists of tasks; the cluster keeps
+    /// it for ListTasks and DescribeTasks. Order is kept, so nothing downstream sees a change.
+    fn forget_stopped(&mut self, id: TaskId) {
+        let t = self.world.task(id);
+        let (inst, service) = (t.instance, t.service.map(|(s, _)| s));
+        self.instance_mut(inst).tasks.retain(|t| *t != id);
+        if let Some(s) = service {
+            self.service_mut(s).tasks.retain(|t| *t != id);
+        }
     }
 
     /// An essential container exits with `exit_code`: the task stops (EssentialContainerExited).
