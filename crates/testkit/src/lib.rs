@@ -3,6 +3,7 @@
 //! Everything here goes through the public ECS API, so a fixture is built the way a user's
 //! scenario would build it. `generate` holds the proptest strategies of whole generated worlds.
 
+pub mod bench;
 pub mod generate;
 
 use ecsim_api::{Api, ApiConfig};
