@@ -12,8 +12,10 @@
 //! `choose` handles `binpack(cpu|memory)` and `spread(attribute:ecs.availability-zone)` followed
 //! by `binpack`: in each zone it walks instances upward from the task's requirement, checking
 //! every filter (`filters::check`), so the first that passes has the least remaining amount of
-//! all valid instances there; the zones and ties are then narrowed exactly as the reference
-//! does, and the final draw is made over the same tied instances in the same (id) order.
+//! all valid instances there; the zones are then narrowed exactly as the reference does, the
+//! valid instances tied at the least amount are collected only in the zones that remain, and
+//! the final draw is made over the same tied instances in the same (id) order. A zone of fresh,
+//! identical instances therefore costs a full walk only when it is the one chosen.
 //! Anything else returns `NotIndexed`, and the engine uses the reference pipeline.
 
 use super::filters::{self, PlacementInput, Verdict};
@@ -30,6 +32,9 @@ pub const ZONE_ATTRIBUTE: &str = "ecs.availability-zone";
 /// A zone bucket: the attribute's value (None: the attribute is missing).
 type Zone = Option<String>;
 
+/// One zone's instances ordered by a remaining amount (ties by id).
+type Ordered = BTreeSet<(i64, InstanceId)>;
+
 /// Where an instance is filed, to find it again.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Filed {
@@ -41,8 +46,8 @@ struct Filed {
 
 #[derive(Clone, Debug, Default)]
 pub struct PlacementIndex {
-    by_memory: BTreeMap<(ClusterId, Zone), BTreeSet<(i64, InstanceId)>>,
-    by_cpu: BTreeMap<(ClusterId, Zone), BTreeSet<(i64, InstanceId)>>,
+    by_memory: BTreeMap<(ClusterId, Zone), Ordered>,
+    by_cpu: BTreeMap<(ClusterId, Zone), Ordered>,
     filed: Vec<Option<Filed>>,
     /// (cluster, group) → zone → tasks whose desiredStatus is not STOPPED.
     group_zones: BTreeMap<(ClusterId, String), BTreeMap<Zone, u64>>,
@@ -169,18 +174,20 @@ impl PlacementIndex {
             BinpackField::Memory => input.requirement.memory_mib,
             BinpackField::Cpu => input.requirement.cpu,
         };
-        let mut zones: Vec<(u64, i64, Vec<InstanceId>)> = Vec::new();
+        // Each zone's load and least valid amount first; ties are then collected only in the
+        // zones that can win, so a fresh (all-tied) zone costs a walk only when it is chosen.
+        let mut zones: Vec<(u64, i64, &Ordered)> = Vec::new();
         for ((c, zone), set) in sets.range((cluster, None)..) {
             if *c != cluster {
                 break;
             }
-            if let Some((least, tied)) = least_valid(world, set, needs, input) {
+            if let Some(least) = least_valid(world, set, needs, input) {
                 let load = if spread {
                     self.load(cluster, input.group, zone)
                 } else {
                     0
                 };
-                zones.push((load, least, tied));
+                zones.push((load, least, set));
             }
         }
         let Some(min_load) = zones.iter().map(|z| z.0).min() else {
@@ -191,7 +198,7 @@ impl PlacementIndex {
         let mut tied: Vec<InstanceId> = zones
             .into_iter()
             .filter(|z| z.1 == least)
-            .flat_map(|z| z.2)
+            .flat_map(|z| valid_at(world, z.2, least, input))
             .collect();
         tied.sort_unstable();
         Indexed::At(tied[rng.below(Purpose::Placement, tied.len() as u64) as usize])
@@ -206,22 +213,27 @@ impl PlacementIndex {
     }
 }
 
-/// The least remaining amount among the valid instances of one zone, and every valid instance
-/// with exactly that amount.
+/// The least remaining amount among the valid instances of one zone (at least `needs`).
 fn least_valid(
     world: &World,
-    set: &BTreeSet<(i64, InstanceId)>,
+    set: &Ordered,
     needs: i64,
     input: &PlacementInput<'_>,
-) -> Option<(i64, Vec<InstanceId>)> {
-    let mut found: Option<(i64, Vec<InstanceId>)> = None;
-    for &(amount, id) in set.range((needs, InstanceId(0))..) {
-        if found.as_ref().is_some_and(|(least, _)| amount > *least) {
-            break;
-        }
-        if filters::check(world, world.instance(id), input) == Verdict::Fit {
-            found.get_or_insert_with(|| (amount, Vec::new())).1.push(id);
-        }
-    }
-    found
+) -> Option<i64> {
+    set.range((needs, InstanceId(0))..)
+        .find(|(_, id)| filters::check(world, world.instance(*id), input) == Verdict::Fit)
+        .map(|(amount, _)| *amount)
+}
+
+/// Every valid instance of one zone with exactly `amount` remaining, in id order.
+fn valid_at<'s>(
+    world: &'s World,
+    set: &'s Ordered,
+    amount: i64,
+    input: &'s PlacementInput<'_>,
+) -> impl Iterator<Item = InstanceId> + 's {
+    set.range((amount, InstanceId(0))..)
+        .take_while(move |(a, _)| *a == amount)
+        .map(|(_, id)| *id)
+        .filter(move |id| filters::check(world, world.instance(*id), input) == Verdict::Fit)
 }
