@@ -105,6 +105,13 @@ enum Command {
     /// was written; 1: it could not be written; 2: an input is unreadable or malformed (the
     /// message names file:line and the column) or the command line is wrong.
     Import(import::ImportArgs),
+    /// Generate a large, realistic, satisfiable scenario (fleet, services, a deployment of every
+    /// service, random crashes) for load and scale testing.
+    ///
+    /// The same arguments always write the same bytes. Prints a warning when the fleet cannot
+    /// hold the tasks. Exit status 0: the scenario was written; 1: it could not be written;
+    /// 2: the command line is wrong.
+    Generate(generate::GenerateArgs),
 }
 
 #[derive(Args)]
@@ -212,6 +219,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain(args),
         Command::Check(args) => check::check(args),
         Command::Import(args) => import::import(args),
+        Command::Generate(args) => generate::generate(args),
         Command::Compare(args) => compare::compare(args),
         Command::Plan(args) => plan::plan(args),
     }
@@ -219,6 +227,7 @@ fn main() -> ExitCode {
 
 mod check;
 mod compare;
+mod generate;
 mod import;
 mod plan;
 

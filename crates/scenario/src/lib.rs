@@ -13,6 +13,7 @@ pub mod error;
 pub mod explain;
 pub mod faults;
 pub mod fleet;
+pub mod generate;
 pub mod import;
 pub mod invariants;
 pub mod load;

@@ -98,8 +98,18 @@ impl<'de> Deserialize<'de> for Node {
 }
 
 /// Parses YAML or JSON text into a located tree. `file` names the source in errors.
+///
+/// The parser's node and event budgets are raised from serde-saphyr's defaults (250,000 nodes)
+/// so a generated 24-hour scenario with tens of thousands of timeline entries loads; alias
+/// expansion keeps its default limits against alias bombs.
 pub fn parse_document(text: &str, file: &str) -> Result<Located<Node>, ScenarioError> {
-    serde_saphyr::from_str::<Located<Node>>(text).map_err(|e| {
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_nodes: 50_000_000,
+            max_events: 200_000_000,
+        },
+    };
+    serde_saphyr::from_str_with_options::<Located<Node>>(text, options).map_err(|e| {
         let loc = e.location().map_or(Loc { line: 1, column: 1 }, |l| Loc {
             line: l.line() as usize,
             column: l.column() as usize,
