@@ -141,6 +141,22 @@ impl World {
             .find(|t| self.task(*t).uuid == uuid)
     }
 
+    /// The tasks of `group` in a cluster whose desiredStatus is not STOPPED (what spread
+    /// counts), walked from the instances' lists of tasks not yet STOPPED, so the cost follows
+    /// what the cluster runs, not its history.
+    pub fn group_tasks<'a>(
+        &'a self,
+        cluster: ClusterId,
+        group: &'a str,
+    ) -> impl Iterator<Item = &'a Task> + 'a {
+        self.cluster(cluster)
+            .instances
+            .iter()
+            .flat_map(|i| self.instance(*i).tasks.iter())
+            .map(|t| self.task(*t))
+            .filter(move |t| t.desired_status != DesiredStatus::Stopped && t.group == group)
+    }
+
     /// Tasks on an instance that still hold resources.
     pub fn live_tasks_on(&self, instance: InstanceId) -> impl Iterator<Item = &Task> {
         self.instance(instance)

@@ -16,9 +16,8 @@
 //! `[spread(attribute:ecs.availability-zone), spread(instanceId)]`.
 
 use super::strategy::{BinpackField, SpreadField, Strategy};
-use crate::ids::{ClusterId, TaskId};
+use crate::ids::{ClusterId, InstanceId, TaskId};
 use crate::rng::{Purpose, RngStreams};
-use crate::task::DesiredStatus;
 use crate::world::World;
 use std::collections::BTreeMap;
 
@@ -67,7 +66,12 @@ pub fn choose_task_to_stop(
 
 /// The bucket key of a task's instance for a spread field.
 fn key(world: &World, task: TaskId, field: &SpreadField) -> String {
-    let inst = world.instance(world.task(task).instance);
+    instance_key(world, world.task(task).instance, field)
+}
+
+/// The bucket key of an instance for a spread field.
+fn instance_key(world: &World, instance: InstanceId, field: &SpreadField) -> String {
+    let inst = world.instance(instance);
     match field {
         SpreadField::Instance => format!("instance:{}", inst.id.0),
         SpreadField::Attribute(name) => match inst.attributes.get(name) {
@@ -85,13 +89,17 @@ fn most_loaded(
     field: &SpreadField,
     stopping: &[TaskId],
 ) -> Vec<TaskId> {
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    for t in &world.cluster(cluster).tasks {
-        let task = world.task(*t);
-        let live = task.desired_status != DesiredStatus::Stopped && !stopping.contains(t);
-        if task.group == group && live {
-            *counts.entry(key(world, *t, field)).or_insert(0) += 1;
+    let mut per_instance: BTreeMap<InstanceId, u64> = BTreeMap::new();
+    for task in world.group_tasks(cluster, group) {
+        if !stopping.contains(&task.id) {
+            *per_instance.entry(task.instance).or_insert(0) += 1;
         }
+    }
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for (instance, n) in per_instance {
+        *counts
+            .entry(instance_key(world, instance, field))
+            .or_insert(0) += n;
     }
     let load = |t: &TaskId| counts.get(&key(world, *t, field)).copied().unwrap_or(0);
     let best = left.iter().map(load).max().unwrap_or(0);

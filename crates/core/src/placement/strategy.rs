@@ -13,7 +13,6 @@
 use crate::ids::{ClusterId, InstanceId};
 use crate::instance::Instance;
 use crate::rng::{Purpose, RngStreams};
-use crate::task::DesiredStatus;
 use crate::world::World;
 use std::collections::BTreeMap;
 
@@ -171,12 +170,8 @@ fn spread(
         .iter()
         .map(|i| (bucket(world.instance(*i), field), 0))
         .collect();
-    for t in &world.cluster(cluster).tasks {
-        let task = world.task(*t);
-        if task.group == group
-            && task.desired_status != DesiredStatus::Stopped
-            && let Some(n) = counts.get_mut(&bucket(world.instance(task.instance), field))
-        {
+    for task in world.group_tasks(cluster, group) {
+        if let Some(n) = counts.get_mut(&bucket(world.instance(task.instance), field)) {
             *n += 1;
         }
     }
