@@ -20,6 +20,9 @@ pub struct World {
     pub(crate) services: Vec<Service>,
     /// Revisions of each family, in revision order.
     pub(crate) families: BTreeMap<String, Vec<TaskDefId>>,
+    /// Per cluster and task group, the tasks whose desiredStatus is not STOPPED, in creation
+    /// order: what spread and scale-in count, without walking the cluster.
+    pub(crate) groups: BTreeMap<ClusterId, BTreeMap<String, Vec<TaskId>>>,
 }
 
 impl World {
@@ -141,20 +144,42 @@ impl World {
             .find(|t| self.task(*t).uuid == uuid)
     }
 
-    /// The tasks of `group` in a cluster whose desiredStatus is not STOPPED (what spread
-    /// counts), walked from the instances' lists of tasks not yet STOPPED, so the cost follows
-    /// what the cluster runs, not its history.
+    /// The tasks of `group` in a cluster whose desiredStatus is not STOPPED (what spread and
+    /// scale-in count), in creation order.
     pub fn group_tasks<'a>(
         &'a self,
         cluster: ClusterId,
-        group: &'a str,
+        group: &str,
     ) -> impl Iterator<Item = &'a Task> + 'a {
-        self.cluster(cluster)
-            .instances
-            .iter()
-            .flat_map(|i| self.instance(*i).tasks.iter())
+        self.groups
+            .get(&cluster)
+            .and_then(|g| g.get(group))
+            .into_iter()
+            .flatten()
             .map(|t| self.task(*t))
-            .filter(move |t| t.desired_status != DesiredStatus::Stopped && t.group == group)
+    }
+
+    /// A task just created with desiredStatus RUNNING joins its group.
+    pub(crate) fn join_group(&mut self, task: TaskId) {
+        let t = &self.tasks[task.index()];
+        self.groups
+            .entry(t.cluster)
+            .or_default()
+            .entry(t.group.clone())
+            .or_default()
+            .push(task);
+    }
+
+    /// A task whose desiredStatus just turned STOPPED leaves its group.
+    pub(crate) fn leave_group(&mut self, task: TaskId) {
+        let t = &self.tasks[task.index()];
+        if let Some(list) = self
+            .groups
+            .get_mut(&t.cluster)
+            .and_then(|g| g.get_mut(&t.group))
+        {
+            list.retain(|x| *x != task);
+        }
     }
 
     /// Tasks on an instance that still hold resources.

@@ -57,6 +57,7 @@ impl Engine {
         };
         self.index.count_task(&self.world, &spec.group, inst, 1);
         self.world.tasks.push(task);
+        self.world.join_group(id);
         self.world.clusters[spec.cluster.index()].tasks.push(id);
         self.instance_mut(inst).tasks.push(id);
         self.stats.placed += 1;
@@ -340,6 +341,7 @@ impl Engine {
             return;
         }
         self.task_mut(id).desired_status = DesiredStatus::Stopped;
+        self.world.leave_group(id);
         let t = self.world.task(id);
         let (group, inst) = (t.group.clone(), t.instance);
         self.index.count_task(&self.world, &group, inst, -1);

@@ -112,6 +112,7 @@ impl Fixture {
             service: None,
             healthy_at: None,
         });
+        self.world.join_group(id);
         self.world.clusters[0].tasks.push(id);
         id
     }
