@@ -4,10 +4,10 @@
 //! broke, where, and the numbers. It is used by the test suite after every event, and by
 //! `ecsim run --check-invariants`. A violation is a bug in ecsim, never in the user's scenario.
 
-use crate::ids::InstanceId;
+use crate::ids::{InstanceId, TaskId};
 use crate::instance::InstanceStatus;
 use crate::resources::Gpus;
-use crate::task::{Task, TaskStatus};
+use crate::task::{DesiredStatus, Task, TaskStatus};
 use crate::world::World;
 use std::collections::BTreeSet;
 
@@ -29,7 +29,63 @@ pub fn check(world: &World) -> Vec<Violation> {
     for t in world.tasks() {
         placement_site(world, t, &mut out);
     }
+    task_lists(world, &mut out);
     out
+}
+
+/// The lists the engine keeps for speed hold exactly the tasks they promise: a group's list the
+/// tasks whose desiredStatus is not STOPPED, an instance's and a service's list the tasks not yet
+/// STOPPED, each once.
+fn task_lists(world: &World, out: &mut Vec<Violation>) {
+    let grouped: Vec<TaskId> = world
+        .groups
+        .values()
+        .flat_map(|g| g.values().flatten().copied())
+        .collect();
+    let on_instances: Vec<TaskId> = world
+        .instances()
+        .iter()
+        .flat_map(|i| i.tasks.iter().copied())
+        .collect();
+    let in_services: Vec<TaskId> = world
+        .services()
+        .iter()
+        .flat_map(|s| s.tasks.iter().copied())
+        .collect();
+    let unstopped = |t: &Task| t.last_status != TaskStatus::Stopped;
+    let live = |t: &Task| t.desired_status != DesiredStatus::Stopped;
+    list_holds(world, "group", &grouped, live, out);
+    list_holds(world, "instance", &on_instances, unstopped, out);
+    let served = |t: &Task| t.service.is_some() && unstopped(t);
+    list_holds(world, "service", &in_services, served, out);
+}
+
+/// `ids` (every entry of one kind of list) holds each task that `belongs`, once, and no other.
+fn list_holds(
+    world: &World,
+    list: &str,
+    ids: &[TaskId],
+    belongs: impl Fn(&Task) -> bool,
+    out: &mut Vec<Violation>,
+) {
+    let set: BTreeSet<TaskId> = ids.iter().copied().collect();
+    let expected = world.tasks().iter().filter(|t| belongs(t)).count();
+    let wrong = world
+        .tasks()
+        .iter()
+        .find(|t| belongs(t) != set.contains(&t.id));
+    if set.len() != ids.len() || set.len() != expected || wrong.is_some() {
+        out.push(v(
+            "task-lists",
+            format!(
+                "{list} lists hold {} entries ({} distinct), {expected} tasks belong; first \
+                 misfiled task {:?}",
+                ids.len(),
+                set.len(),
+                wrong.map(|t| &t.uuid)
+            ),
+        ));
+    }
 }
 
 fn v(invariant: &'static str, detail: String) -> Violation {
@@ -201,6 +257,24 @@ mod tests {
                 ..Default::default()
             },
         );
+        assert_eq!(check(&f.world), vec![]);
+    }
+
+    #[test]
+    fn a_task_left_in_its_group_after_stopping_is_found() {
+        let mut f = Fixture::new(1, 4096, 4096);
+        let t = f.place(0, Requirement::default());
+        assert_eq!(check(&f.world), vec![]);
+        // Told to stop without leaving its group's list: spread would still count it.
+        f.world.tasks[t.index()].desired_status = DesiredStatus::Stopped;
+        let found = check(&f.world);
+        assert!(
+            found
+                .iter()
+                .any(|v| v.invariant == "task-lists" && v.detail.starts_with("group")),
+            "{found:?}"
+        );
+        f.world.leave_group(t);
         assert_eq!(check(&f.world), vec![]);
     }
 
