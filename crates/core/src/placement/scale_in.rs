@@ -101,9 +101,16 @@ fn most_loaded(
             .entry(instance_key(world, instance, field))
             .or_insert(0) += n;
     }
-    let load = |t: &TaskId| counts.get(&key(world, *t, field)).copied().unwrap_or(0);
-    let best = left.iter().map(load).max().unwrap_or(0);
-    left.iter().copied().filter(|t| load(t) == best).collect()
+    let loads: Vec<u64> = left
+        .iter()
+        .map(|t| counts.get(&key(world, *t, field)).copied().unwrap_or(0))
+        .collect();
+    let best = loads.iter().copied().max().unwrap_or(0);
+    left.iter()
+        .zip(&loads)
+        .filter(|(_, n)| **n == best)
+        .map(|(t, _)| *t)
+        .collect()
 }
 
 fn most_freed(

@@ -166,10 +166,11 @@ fn spread(
     left: &[InstanceId],
     field: &SpreadField,
 ) -> (Vec<InstanceId>, Measure) {
-    let mut counts: BTreeMap<Bucket, u64> = left
+    let keys: Vec<Bucket> = left
         .iter()
-        .map(|i| (bucket(world.instance(*i), field), 0))
+        .map(|i| bucket(world.instance(*i), field))
         .collect();
+    let mut counts: BTreeMap<Bucket, u64> = keys.iter().map(|k| (k.clone(), 0)).collect();
     for task in world.group_tasks(cluster, group) {
         if let Some(n) = counts.get_mut(&bucket(world.instance(task.instance), field)) {
             *n += 1;
@@ -178,8 +179,9 @@ fn spread(
     let best = counts.values().copied().min().unwrap_or(0);
     let kept = left
         .iter()
-        .copied()
-        .filter(|i| counts.get(&bucket(world.instance(*i), field)) == Some(&best))
+        .zip(&keys)
+        .filter(|(_, k)| counts.get(*k) == Some(&best))
+        .map(|(i, _)| *i)
         .collect();
     (kept, Measure::Spread(counts.into_iter().collect()))
 }
