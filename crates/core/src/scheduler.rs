@@ -24,6 +24,7 @@ use crate::service::{RolloutState, Scheduling, Service, ServiceStatus};
 use crate::task::{DesiredStatus, TaskStatus};
 use crate::time::SimTime;
 use crate::world::World;
+use std::collections::BTreeSet;
 
 /// Why the scheduler stops a task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -176,16 +177,19 @@ fn replace(
     actions: &mut Vec<Action>,
 ) {
     let desired = service.desired_count;
+    // Sets, not slices: a big service's reconcile would otherwise be quadratic in its tasks.
+    let keep: BTreeSet<TaskId> = keepers.iter().copied().collect();
+    let gone: BTreeSet<TaskId> = stopped.iter().copied().collect();
     let mut to_replace: Vec<TaskId> = all
         .live
         .iter()
         .copied()
-        .filter(|t| !stopped.contains(t) && !keepers.contains(t))
+        .filter(|t| !gone.contains(t) && !keep.contains(t))
         .collect();
     let mut healthy = all
         .live
         .iter()
-        .filter(|t| !stopped.contains(t) && world.task(**t).is_healthy(now))
+        .filter(|t| !gone.contains(t) && world.task(**t).is_healthy(now))
         .count() as u32;
     let before = actions.len();
     // Unhealthy ones cost no health: stop them at once.
