@@ -8,7 +8,7 @@
 use clap::Args;
 use ecsim::scenario;
 use ecsim::scenario::generate::GenerateOptions;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Args)]
@@ -56,12 +56,12 @@ fn parse_duration(s: &str) -> Result<u64, String> {
 /// Runs `ecsim generate`.
 pub fn generate(a: GenerateArgs) -> ExitCode {
     let name = match a.name.clone() {
-        Some(n) if valid_name(&n) => n,
+        Some(n) if crate::names::valid_name(&n) => n,
         Some(n) => {
             eprintln!("error: --name `{n}`: a scenario name must be letters, digits, - and _");
             return ExitCode::from(2);
         }
-        None => default_name(&a.output),
+        None => crate::names::default_name(&a.output, "generated"),
     };
     let options = GenerateOptions {
         name,
@@ -108,33 +108,4 @@ pub fn generate(a: GenerateArgs) -> ExitCode {
         g.yaml.len()
     );
     ExitCode::SUCCESS
-}
-
-fn valid_name(n: &str) -> bool {
-    !n.is_empty()
-        && n.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
-
-/// The output file's stem with other characters as `-`, or `generated`.
-fn default_name(output: &Path) -> String {
-    let stem = output
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let name: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    if name.is_empty() {
-        "generated".into()
-    } else {
-        name
-    }
 }

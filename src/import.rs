@@ -66,12 +66,12 @@ pub fn import(args: ImportArgs) -> ExitCode {
 
 fn openb(a: &OpenbArgs) -> ExitCode {
     let name = match a.name.clone() {
-        Some(n) if valid_name(&n) => n,
+        Some(n) if crate::names::valid_name(&n) => n,
         Some(n) => {
             eprintln!("error: --name `{n}`: a scenario name must be letters, digits, - and _");
             return ExitCode::from(2);
         }
-        None => default_name(&a.output),
+        None => crate::names::default_name(&a.output, "alibaba-openb"),
     };
     let (Some(nodes), Some(pods)) = (read(&a.nodes), read(&a.pods)) else {
         return ExitCode::from(2);
@@ -128,33 +128,4 @@ fn read(path: &Path) -> Option<String> {
     std::fs::read_to_string(path)
         .map_err(|e| eprintln!("error: cannot read {}: {e}", path.display()))
         .ok()
-}
-
-fn valid_name(n: &str) -> bool {
-    !n.is_empty()
-        && n.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
-
-/// The output file's stem with other characters as `-`, or `alibaba-openb`.
-fn default_name(output: &Path) -> String {
-    let stem = output
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let name: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    if name.is_empty() {
-        "alibaba-openb".into()
-    } else {
-        name
-    }
 }

@@ -229,6 +229,7 @@ mod check;
 mod compare;
 mod generate;
 mod import;
+mod names;
 mod plan;
 
 fn explain(args: ExplainArgs) -> ExitCode {

@@ -27,6 +27,7 @@
 //! - `until` is the last event plus one minute. Times are integer milliseconds. `sampleEvery`
 //!   is chosen so that the run takes at most about 2,000 metric samples.
 
+use crate::yaml_out::{scalar, section};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -473,18 +474,6 @@ fn render(p: &Parts<'_>) -> String {
     out
 }
 
-/// `key:` and one flow-style item a line, or `key: []`.
-fn section(out: &mut String, key: &str, items: &[Value]) {
-    if items.is_empty() {
-        let _ = writeln!(out, "{key}: []");
-        return;
-    }
-    let _ = writeln!(out, "{key}:");
-    for item in items {
-        let _ = writeln!(out, "  - {}", flow(item));
-    }
-}
-
 /// The shortest of 1m, 5m, 15m, 1h, 6h and 1d that takes at most 2,000 metric samples over the
 /// run (the trace spans months; the default 1m would take hundreds of thousands).
 fn sample_every(until_ms: u64) -> &'static str {
@@ -592,42 +581,6 @@ fn entry(e: &Event, pod: &Pod) -> Value {
         run["placementConstraints"] = json!([{"type": "memberOf", "expression": expression}]);
     }
     json!({"at": e.at_ms, "run_task": run, "save": format!("p{}", pod.row)})
-}
-
-/// A value as one line of YAML flow style; strings are plain when that is unambiguous.
-fn flow(v: &Value) -> String {
-    match v {
-        Value::Object(m) => {
-            let items: Vec<String> = m
-                .iter()
-                .map(|(k, v)| format!("{}: {}", scalar(k), flow(v)))
-                .collect();
-            format!("{{{}}}", items.join(", "))
-        }
-        Value::Array(a) => {
-            let items: Vec<String> = a.iter().map(flow).collect();
-            format!("[{}]", items.join(", "))
-        }
-        Value::String(s) => scalar(s),
-        other => other.to_string(),
-    }
-}
-
-/// A plain scalar when it starts with a letter, holds only letters, digits and `-_./`, and is
-/// no YAML keyword; otherwise a double-quoted (JSON) string.
-fn scalar(s: &str) -> String {
-    let plain = s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
-        && !matches!(
-            s.to_ascii_lowercase().as_str(),
-            "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n"
-        );
-    if plain {
-        s.to_string()
-    } else {
-        Value::String(s.to_string()).to_string()
-    }
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ pub mod refs;
 pub mod request;
 pub mod runner;
 pub mod timeline;
+pub mod yaml_out;
 
 pub use error::ScenarioError;
 pub use explain::{ExplainError, ExplainRequest, Explanation, explain};
