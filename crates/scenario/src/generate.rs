@@ -36,7 +36,7 @@
 //!   1h, 6h, 1d that takes at most 500 samples. No expectations.
 
 use crate::catalogue;
-use crate::yaml_out::{scalar, section};
+use crate::yaml_out::{sample_every, scalar, section};
 use ecsim_core::rng::{Purpose, RngStreams};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
@@ -538,7 +538,7 @@ fn render(
     let _ = writeln!(out, "description: {}", scalar(&description));
     let _ = writeln!(out, "seed: {}", o.seed);
     let _ = writeln!(out, "until: {}", crate::duration::compact(o.until_ms));
-    let _ = writeln!(out, "sampleEvery: {}", sample_every(o.until_ms));
+    let _ = writeln!(out, "sampleEvery: {}", sample_every(o.until_ms, 500));
     let _ = writeln!(out, "timing: {{pending: 2s..10s, stopping: 1s..5s}}");
     section(&mut out, "containerInstances", &fleet_entries(o, fleet));
     let mut tds: Vec<Value> = services.iter().map(|s| task_definition(s, 1)).collect();
@@ -624,22 +624,6 @@ fn service(s: &Service) -> Value {
             json!([{"type": "memberOf", "expression": "attribute:pool == dedicated"}]);
     }
     v
-}
-
-/// The shortest of 1m, 5m, 15m, 1h, 6h and 1d that takes at most 500 samples over the run.
-fn sample_every(until_ms: u64) -> &'static str {
-    const STEPS: [(u64, &str); 6] = [
-        (60_000, "1m"),
-        (300_000, "5m"),
-        (900_000, "15m"),
-        (3_600_000, "1h"),
-        (21_600_000, "6h"),
-        (86_400_000, "1d"),
-    ];
-    STEPS
-        .iter()
-        .find(|(ms, _)| until_ms / ms <= 500)
-        .map_or("1d", |(_, text)| text)
 }
 
 /// Parses a non-negative decimal (`0.01`, `2`, `.5`) into millionths, rounding down.

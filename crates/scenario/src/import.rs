@@ -27,7 +27,7 @@
 //! - `until` is the last event plus one minute. Times are integer milliseconds. `sampleEvery`
 //!   is chosen so that the run takes at most about 2,000 metric samples.
 
-use crate::yaml_out::{scalar, section};
+use crate::yaml_out::{sample_every, scalar, section};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -456,7 +456,7 @@ fn render(p: &Parts<'_>) -> String {
     let _ = writeln!(out, "description: {}", scalar(&description));
     let _ = writeln!(out, "seed: {}", o.seed);
     let _ = writeln!(out, "until: {}", p.until_ms);
-    let _ = writeln!(out, "sampleEvery: {}", sample_every(p.until_ms));
+    let _ = writeln!(out, "sampleEvery: {}", sample_every(p.until_ms, 2_000));
     section(&mut out, "containerInstances", &fleet(p.shapes, o));
     let mut tds = Vec::new();
     for (family, cpu, memory, gpus) in p.families {
@@ -472,23 +472,6 @@ fn render(p: &Parts<'_>) -> String {
     let timeline: Vec<Value> = p.events.iter().map(|e| entry(e, &p.pods[e.pod])).collect();
     section(&mut out, "timeline", &timeline);
     out
-}
-
-/// The shortest of 1m, 5m, 15m, 1h, 6h and 1d that takes at most 2,000 metric samples over the
-/// run (the trace spans months; the default 1m would take hundreds of thousands).
-fn sample_every(until_ms: u64) -> &'static str {
-    const STEPS: [(u64, &str); 6] = [
-        (60_000, "1m"),
-        (300_000, "5m"),
-        (900_000, "15m"),
-        (3_600_000, "1h"),
-        (21_600_000, "6h"),
-        (86_400_000, "1d"),
-    ];
-    STEPS
-        .iter()
-        .find(|(ms, _)| until_ms / ms <= 2_000)
-        .map_or("1d", |(_, text)| text)
 }
 
 fn base_name(path: &str) -> &str {

@@ -52,3 +52,20 @@ pub fn scalar(s: &str) -> String {
         Value::String(s.to_string()).to_string()
     }
 }
+
+/// The shortest `sampleEvery` of 1m, 5m, 15m, 1h, 6h and 1d that takes at most `max_samples`
+/// metric samples over a run of `until_ms` (a long run at the default 1m would take millions).
+pub fn sample_every(until_ms: u64, max_samples: u64) -> &'static str {
+    const STEPS: [(u64, &str); 6] = [
+        (60_000, "1m"),
+        (300_000, "5m"),
+        (900_000, "15m"),
+        (3_600_000, "1h"),
+        (21_600_000, "6h"),
+        (86_400_000, "1d"),
+    ];
+    STEPS
+        .iter()
+        .find(|(ms, _)| until_ms / ms <= max_samples)
+        .map_or("1d", |(_, text)| text)
+}
