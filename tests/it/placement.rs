@@ -13,7 +13,8 @@ use crate::support::*;
 use ecsim::api::{Api, ApiConfig};
 use ecsim::core::cql;
 use ecsim::core::ids::InstanceId;
-use ecsim::core::rng::Purpose;
+use ecsim::core::placement::strategy::TIE_DRAWS;
+use ecsim::core::rng::{Purpose, RngStreams};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -394,40 +395,75 @@ fn reference(
     if valid.is_empty() {
         return Err(refused);
     }
+    let mut rng = api.engine.rng().clone();
+    Ok(order_and_draw(models, group, case, valid, &mut rng))
+}
+
+/// How a strategy measures the instance of model `k`.
+type Key<'a> = Box<dyn Fn(usize) -> i64 + 'a>;
+
+/// The strategies over the valid models, then the tie-break: the model index picked.
+fn order_and_draw(
+    models: &[Model],
+    group: &str,
+    case: &Case,
+    valid: Vec<usize>,
+    rng: &mut RngStreams,
+) -> usize {
     let mut strategies = case.strategies.clone();
     if strategies.is_empty() {
         strategies.push(5); // RunTask's default: random (§1.5)
     }
     let mut left = valid;
+    let mut winners: Vec<(Key<'_>, i64)> = Vec::new();
     for s in strategies {
-        let key: Box<dyn Fn(usize) -> i64 + '_> = match STRATEGIES[s] {
-            "random" => break,
-            "binpack(cpu)" => Box::new(|k: usize| models[k].remaining_cpu()),
-            "binpack(memory)" => Box::new(|k: usize| models[k].remaining_memory()),
-            "spread(instanceId)" => Box::new(|k: usize| models[k].active_in(group) as i64),
-            spread => {
-                // Tasks of the group over the whole cluster, per attribute value; instances
-                // without the attribute share one bucket.
-                let value = move |m: &Model| -> Option<&'static str> {
-                    if spread == "spread(az)" {
-                        Some(ZONES[m.spec.zone])
-                    } else {
-                        m.spec.rack
-                    }
-                };
-                let mut per_value: BTreeMap<Option<&str>, i64> = BTreeMap::new();
-                for m in models {
-                    *per_value.entry(value(m)).or_default() += m.active_in(group) as i64;
-                }
-                Box::new(move |k: usize| per_value[&value(&models[k])])
-            }
-        };
+        if STRATEGIES[s] == "random" {
+            return left[rng.below(Purpose::Placement, left.len() as u64) as usize];
+        }
+        let key = strategy_key(models, group, STRATEGIES[s]);
         let best = left.iter().map(|k| key(*k)).min().expect("non-empty");
         left.retain(|k| key(*k) == best);
+        winners.push((key, best));
     }
-    let mut rng = api.engine.rng().clone();
-    let pick = rng.below(Purpose::Placement, left.len() as u64) as usize;
-    Ok(left[pick])
+    // The tie-break: draws over every placeable instance that matches each strategy's winning
+    // measure (in registration, i.e. id, order), the first valid one wins; after
+    // TIE_DRAWS misses, a draw over the valid ones.
+    let tied: Vec<usize> = (0..models.len())
+        .filter(|k| models[*k].spec.health == Health::Ok)
+        .filter(|k| winners.iter().all(|(key, best)| key(*k) == *best))
+        .collect();
+    for _ in 0..TIE_DRAWS {
+        let k = tied[rng.below(Purpose::Placement, tied.len() as u64) as usize];
+        if left.contains(&k) {
+            return k;
+        }
+    }
+    left[rng.below(Purpose::Placement, left.len() as u64) as usize]
+}
+
+/// The measure of one (non-random) strategy, for any model.
+fn strategy_key<'a>(models: &'a [Model], group: &'a str, strategy: &'static str) -> Key<'a> {
+    match strategy {
+        "binpack(cpu)" => Box::new(|k: usize| models[k].remaining_cpu()),
+        "binpack(memory)" => Box::new(|k: usize| models[k].remaining_memory()),
+        "spread(instanceId)" => Box::new(move |k: usize| models[k].active_in(group) as i64),
+        spread => {
+            // Tasks of the group over the whole cluster, per attribute value; instances
+            // without the attribute share one bucket.
+            let value = move |m: &Model| -> Option<&'static str> {
+                if spread == "spread(az)" {
+                    Some(ZONES[m.spec.zone])
+                } else {
+                    m.spec.rack
+                }
+            };
+            let mut per_value: BTreeMap<Option<&str>, i64> = BTreeMap::new();
+            for m in models {
+                *per_value.entry(value(m)).or_default() += m.active_in(group) as i64;
+            }
+            Box::new(move |k: usize| per_value[&value(&models[k])])
+        }
+    }
 }
 
 fn run_body(case: &Case) -> Value {

@@ -4,6 +4,7 @@
 //! points), so outputs are deterministic.
 
 use ecsim_api::Api;
+use ecsim_core::ids::ClusterId;
 use ecsim_core::instance::InstanceStatus;
 use ecsim_core::task::{DesiredStatus, TaskStatus};
 use std::collections::BTreeMap;
@@ -117,10 +118,11 @@ pub fn sample(api: &Api) -> Sample {
             s.instances_in_use += 1;
         }
     }
+    let zones = active_zones(api);
     s.services = w
         .services()
         .iter()
-        .map(|svc| service_sample(api, svc.id))
+        .map(|svc| service_sample(api, svc.id, &zones))
         .collect();
     s.instance_memory_bp = w
         .instances()
@@ -158,7 +160,27 @@ fn common_shape(api: &Api) -> Option<(i64, i64)> {
         .map(|(shape, _)| shape)
 }
 
-fn service_sample(api: &Api, id: ecsim_core::ids::ServiceId) -> ServiceSample {
+/// Each cluster's zones that have ACTIVE instances, each with a zero count: computed once per
+/// sample, not once per service.
+fn active_zones(api: &Api) -> BTreeMap<ClusterId, BTreeMap<String, u32>> {
+    let mut zones: BTreeMap<ClusterId, BTreeMap<String, u32>> = BTreeMap::new();
+    for inst in api.engine.world().instances() {
+        if let (InstanceStatus::Active, Some(z)) = (inst.status, &inst.availability_zone) {
+            zones
+                .entry(inst.cluster)
+                .or_default()
+                .entry(z.clone())
+                .or_insert(0);
+        }
+    }
+    zones
+}
+
+fn service_sample(
+    api: &Api,
+    id: ecsim_core::ids::ServiceId,
+    active_zones: &BTreeMap<ClusterId, BTreeMap<String, u32>>,
+) -> ServiceSample {
     let w = api.engine.world();
     let svc = w.service(id);
     let now = api.engine.now();
@@ -167,13 +189,7 @@ fn service_sample(api: &Api, id: ecsim_core::ids::ServiceId) -> ServiceSample {
         desired: svc.desired_count,
         ..ServiceSample::default()
     };
-    let mut zones: BTreeMap<String, u32> = BTreeMap::new();
-    for i in w.registered_instances(svc.cluster) {
-        let inst = w.instance(i);
-        if let (InstanceStatus::Active, Some(z)) = (inst.status, &inst.availability_zone) {
-            zones.entry(z.clone()).or_insert(0);
-        }
-    }
+    let mut zones = active_zones.get(&svc.cluster).cloned().unwrap_or_default();
     for t in svc.tasks.iter().map(|t| w.task(*t)) {
         match (t.desired_status, t.last_status) {
             (DesiredStatus::Running, TaskStatus::Pending | TaskStatus::Provisioning) => {

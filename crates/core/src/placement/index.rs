@@ -1,30 +1,34 @@
 //! The placement index: ordered views of the fleet that let the common strategies choose an
-//! instance in O(log n) instead of looking at every instance, with the same choice as the
+//! instance in about O(log n) instead of looking at every instance, with the same choice as the
 //! reference pipeline, draw for draw.
 //!
 //! Kept up to date by the engine on every change that matters (a reservation or release, an
 //! instance's status, agent or attributes, a task created or told to stop):
-//! * per cluster and Availability Zone (`ecs.availability-zone`, or none), the ACTIVE instances
-//!   with a connected agent ordered by remaining memory and by remaining CPU;
-//! * per cluster and task group, the tasks whose desiredStatus is not STOPPED in each zone (what
-//!   `spread(attribute:ecs.availability-zone)` counts).
+//! * per cluster and Availability Zone (`ecs.availability-zone`, or none), a *pool* of the
+//!   placeable instances (ACTIVE, agent connected): in id order, and grouped by remaining memory
+//!   and by remaining CPU (each group in id order);
+//! * per cluster, task group and zone, the tasks whose desiredStatus is not STOPPED: how many,
+//!   and how many on each instance (what `spread` by zone and by instance counts).
 //!
-//! `choose` handles `binpack(cpu|memory)` and `spread(attribute:ecs.availability-zone)` followed
-//! by `binpack`: in each zone it walks instances upward from the task's requirement, checking
-//! every filter (`filters::check`), so the first that passes has the least remaining amount of
-//! all valid instances there; the zones are then narrowed exactly as the reference does, the
-//! valid instances tied at the least amount are collected only in the zones that remain, and
-//! the final draw is made over the same tied instances in the same (id) order. A zone of fresh,
-//! identical instances therefore costs a full walk only when it is the one chosen.
+//! `choose` serves `binpack(cpu|memory)`, `spread(instanceId)`, `spread(attribute:
+//! ecs.availability-zone)` alone or followed by `binpack(...)` or `spread(instanceId)` (the
+//! services' default AZ balance), and no strategy at all. In each zone it finds the least valid
+//! measure (remaining amount, or the group's tasks on the instance) by walking the pool upward
+//! from the task's requirement and checking every filter (`filters::check`), so the first that
+//! passes wins; zones are narrowed by their load exactly as the reference does. The tie-break
+//! (`strategy::tie_break`) then draws over the same tied set as the reference, in the same id
+//! order: the set is a union of per-zone parts that can each count their members up to an id,
+//! so the r-th member is found by bisection, without listing the set.
 //! Anything else returns `NotIndexed`, and the engine uses the reference pipeline.
 
 use super::filters::{self, PlacementInput, Verdict};
-use super::strategy::{BinpackField, SpreadField, Strategy};
+use super::strategy::{self, BinpackField, SpreadField, Strategy, TieSet};
 use crate::ids::{ClusterId, InstanceId};
 use crate::instance::{Instance, InstanceStatus};
-use crate::rng::{Purpose, RngStreams};
+use crate::rng::RngStreams;
+use crate::task::DesiredStatus;
 use crate::world::World;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The zone attribute spread can use the index for.
 pub const ZONE_ATTRIBUTE: &str = "ecs.availability-zone";
@@ -32,25 +36,52 @@ pub const ZONE_ATTRIBUTE: &str = "ecs.availability-zone";
 /// A zone bucket: the attribute's value (None: the attribute is missing).
 type Zone = Option<String>;
 
-/// One zone's instances ordered by a remaining amount (ties by id).
-type Ordered = BTreeSet<(i64, InstanceId)>;
+/// Instance ids in increasing order.
+type Sorted = Vec<InstanceId>;
+
+/// One zone's placeable instances.
+#[derive(Clone, Debug, Default)]
+struct Pool {
+    members: Sorted,
+    by_memory: BTreeMap<i64, Sorted>,
+    by_cpu: BTreeMap<i64, Sorted>,
+}
+
+impl Pool {
+    fn by(&self, field: BinpackField) -> &BTreeMap<i64, Sorted> {
+        match field {
+            BinpackField::Memory => &self.by_memory,
+            BinpackField::Cpu => &self.by_cpu,
+        }
+    }
+}
 
 /// Where an instance is filed, to find it again.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Filed {
     cluster: ClusterId,
     zone: Zone,
-    memory: i64,
+    memory_mib: i64,
     cpu: i64,
 }
 
+/// A task group's live tasks in one zone.
+#[derive(Clone, Debug, Default)]
+struct GroupZone {
+    tasks: u64,
+    /// Instances holding at least one of them, with how many.
+    per_instance: BTreeMap<InstanceId, u64>,
+}
+
+/// Zone → the group's live tasks there.
+type GroupZones = BTreeMap<Zone, GroupZone>;
+
 #[derive(Clone, Debug, Default)]
 pub struct PlacementIndex {
-    by_memory: BTreeMap<(ClusterId, Zone), Ordered>,
-    by_cpu: BTreeMap<(ClusterId, Zone), Ordered>,
+    pools: BTreeMap<(ClusterId, Zone), Pool>,
     filed: Vec<Option<Filed>>,
-    /// (cluster, group) → zone → tasks whose desiredStatus is not STOPPED.
-    group_zones: BTreeMap<(ClusterId, String), BTreeMap<Zone, u64>>,
+    /// cluster → group → zone → live tasks.
+    groups: BTreeMap<ClusterId, BTreeMap<String, GroupZones>>,
     /// The zone each instance's tasks are counted under.
     counted_zone: Vec<Zone>,
 }
@@ -71,6 +102,31 @@ fn zone_of(inst: &Instance) -> Zone {
         .map(|v| v.clone().unwrap_or_default())
 }
 
+fn insert_sorted(ids: &mut Sorted, id: InstanceId) {
+    if let Err(at) = ids.binary_search(&id) {
+        ids.insert(at, id);
+    }
+}
+
+fn remove_sorted(ids: &mut Sorted, id: InstanceId) {
+    if let Ok(at) = ids.binary_search(&id) {
+        ids.remove(at);
+    }
+}
+
+fn file_amount(sets: &mut BTreeMap<i64, Sorted>, amount: i64, id: InstanceId) {
+    insert_sorted(sets.entry(amount).or_default(), id);
+}
+
+fn unfile_amount(sets: &mut BTreeMap<i64, Sorted>, amount: i64, id: InstanceId) {
+    if let Some(ids) = sets.get_mut(&amount) {
+        remove_sorted(ids, id);
+        if ids.is_empty() {
+            sets.remove(&amount);
+        }
+    }
+}
+
 impl PlacementIndex {
     /// Files (or re-files) an instance after any change to it.
     pub fn update(&mut self, world: &World, id: InstanceId) {
@@ -88,49 +144,57 @@ impl PlacementIndex {
         let want = placeable.then_some(Filed {
             cluster: inst.cluster,
             zone,
-            memory: inst.remaining.memory_mib,
+            memory_mib: inst.remaining.memory_mib,
             cpu: inst.remaining.cpu,
         });
         if self.filed[i] == want {
             return;
         }
         if let Some(old) = self.filed[i].take() {
-            let key = (old.cluster, old.zone.clone());
-            self.by_memory
-                .get_mut(&key)
-                .map(|s| s.remove(&(old.memory, id)));
-            self.by_cpu.get_mut(&key).map(|s| s.remove(&(old.cpu, id)));
+            self.unfile(id, old);
         }
         if let Some(new) = &want {
-            let key = (new.cluster, new.zone.clone());
-            self.by_memory
-                .entry(key.clone())
-                .or_default()
-                .insert((new.memory, id));
-            self.by_cpu.entry(key).or_default().insert((new.cpu, id));
+            let pool = self
+                .pools
+                .entry((new.cluster, new.zone.clone()))
+                .or_default();
+            insert_sorted(&mut pool.members, id);
+            file_amount(&mut pool.by_memory, new.memory_mib, id);
+            file_amount(&mut pool.by_cpu, new.cpu, id);
         }
         self.filed[i] = want;
+    }
+
+    fn unfile(&mut self, id: InstanceId, old: Filed) {
+        if let Some(pool) = self.pools.get_mut(&(old.cluster, old.zone)) {
+            remove_sorted(&mut pool.members, id);
+            unfile_amount(&mut pool.by_memory, old.memory_mib, id);
+            unfile_amount(&mut pool.by_cpu, old.cpu, id);
+        }
     }
 
     /// The instance's zone changed: its live tasks now count in the new zone.
     fn move_counts(&mut self, world: &World, id: InstanceId, zone: Zone) {
         let old = std::mem::replace(&mut self.counted_zone[id.index()], zone.clone());
         let inst = world.instance(id);
-        for t in inst
+        let live = inst
             .tasks
             .iter()
             .map(|t| world.task(*t))
-            .filter(|t| t.desired_status != crate::task::DesiredStatus::Stopped)
-        {
-            let counts = self
-                .group_zones
-                .entry((inst.cluster, t.group.clone()))
-                .or_default();
-            if let Some(n) = counts.get_mut(&old) {
-                *n = n.saturating_sub(1);
-            }
-            *counts.entry(zone.clone()).or_insert(0) += 1;
+            .filter(|t| t.desired_status != DesiredStatus::Stopped);
+        for t in live {
+            let zones = self.group_zones_mut(inst.cluster, &t.group);
+            change(zones.entry(old.clone()).or_default(), id, -1);
+            change(zones.entry(zone.clone()).or_default(), id, 1);
         }
+    }
+
+    fn group_zones_mut(&mut self, cluster: ClusterId, group: &str) -> &mut GroupZones {
+        let groups = self.groups.entry(cluster).or_default();
+        if !groups.contains_key(group) {
+            groups.insert(group.to_string(), GroupZones::default());
+        }
+        groups.get_mut(group).expect("inserted above")
     }
 
     /// A task of `group` on `instance` counts (created) or stops counting (told to stop).
@@ -141,12 +205,8 @@ impl PlacementIndex {
             .get(instance.index())
             .cloned()
             .unwrap_or_else(|| zone_of(world.instance(instance)));
-        let counts = self
-            .group_zones
-            .entry((cluster, group.to_string()))
-            .or_default();
-        let n = counts.entry(zone).or_insert(0);
-        *n = n.saturating_add_signed(delta);
+        let zones = self.group_zones_mut(cluster, group);
+        change(zones.entry(zone).or_default(), instance, delta);
     }
 
     /// Chooses as the reference pipeline would, when the strategies are indexed ones.
@@ -158,82 +218,308 @@ impl PlacementIndex {
         strategies: &[Strategy],
         rng: &mut RngStreams,
     ) -> Indexed {
-        let (spread, field) = match strategies {
-            [Strategy::Binpack(f)] => (false, *f),
-            [
-                Strategy::Spread(SpreadField::Attribute(a)),
-                Strategy::Binpack(f),
-            ] if a == ZONE_ATTRIBUTE => (true, *f),
-            _ => return Indexed::NotIndexed,
+        let Some(plan) = Plan::of(strategies) else {
+            return Indexed::NotIndexed;
         };
-        let sets = match field {
-            BinpackField::Memory => &self.by_memory,
-            BinpackField::Cpu => &self.by_cpu,
-        };
-        let needs = match field {
-            BinpackField::Memory => input.requirement.memory_mib,
-            BinpackField::Cpu => input.requirement.cpu,
-        };
-        // Each zone's load and least valid amount first; ties are then collected only in the
-        // zones that can win, so a fresh (all-tied) zone costs a walk only when it is chosen.
-        let mut zones: Vec<(u64, i64, &Ordered)> = Vec::new();
-        for ((c, zone), set) in sets.range((cluster, None)..) {
-            if *c != cluster {
-                break;
-            }
-            if let Some(least) = least_valid(world, set, needs, input) {
-                let load = if spread {
-                    self.load(cluster, input.group, zone)
-                } else {
-                    0
-                };
-                zones.push((load, least, set));
-            }
-        }
-        let Some(min_load) = zones.iter().map(|z| z.0).min() else {
+        let group = self.groups.get(&cluster).and_then(|g| g.get(input.group));
+        let zones: Vec<ZoneView<'_>> = self
+            .pools
+            .range((cluster, None)..)
+            .take_while(|((c, _), _)| *c == cluster)
+            .map(|((_, zone), pool)| {
+                let counts = group.and_then(|g| g.get(zone));
+                ZoneView {
+                    pool,
+                    counts,
+                    load: counts.map_or(0, |c| c.tasks),
+                    least: least_valid(world, pool, counts, plan.then, input),
+                }
+            })
+            .collect();
+        let Some(zones) = plan.narrow(zones) else {
             return Indexed::Nowhere;
         };
-        zones.retain(|z| z.0 == min_load);
-        let least = zones.iter().map(|z| z.1).min().unwrap_or(0);
-        let mut tied: Vec<InstanceId> = zones
-            .into_iter()
-            .filter(|z| z.1 == least)
-            .flat_map(|z| valid_at(world, z.2, least, input))
-            .collect();
-        tied.sort_unstable();
-        Indexed::At(tied[rng.below(Purpose::Placement, tied.len() as u64) as usize])
-    }
-
-    fn load(&self, cluster: ClusterId, group: &str, zone: &Zone) -> u64 {
-        self.group_zones
-            .get(&(cluster, group.to_string()))
-            .and_then(|z| z.get(zone))
-            .copied()
-            .unwrap_or(0)
+        let Some(best) = zones.iter().filter_map(|z| z.least).min() else {
+            return Indexed::Nowhere;
+        };
+        let tied = Union {
+            parts: zones.iter().map(|z| z.part(plan.then, best)).collect(),
+        };
+        let fits =
+            |id: InstanceId| filters::check(world, world.instance(id), input) == Verdict::Fit;
+        match strategy::tie_break(&tied, fits, rng) {
+            Some(id) => Indexed::At(id),
+            None => Indexed::Nowhere,
+        }
     }
 }
 
-/// The least remaining amount among the valid instances of one zone (at least `needs`).
+/// Adds `delta` tasks on `instance` to a zone's counts.
+fn change(counts: &mut GroupZone, instance: InstanceId, delta: i64) {
+    counts.tasks = counts.tasks.saturating_add_signed(delta);
+    let n = counts.per_instance.entry(instance).or_insert(0);
+    *n = n.saturating_add_signed(delta);
+    if *n == 0 {
+        counts.per_instance.remove(&instance);
+    }
+}
+
+/// The strategy lists the index serves: an optional spread by zone, then one measure.
+#[derive(Clone, Copy, Debug)]
+struct Plan {
+    by_zone: bool,
+    then: Then,
+}
+
+/// The measure that orders instances within the zones kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Then {
+    /// Nothing: every valid instance ties.
+    Nothing,
+    /// binpack: the remaining amount.
+    Binpack(BinpackField),
+    /// spread(instanceId): the group's tasks on the instance.
+    Instance,
+}
+
+impl Plan {
+    fn of(strategies: &[Strategy]) -> Option<Plan> {
+        let zone = |s: &Strategy| matches!(s, Strategy::Spread(SpreadField::Attribute(a)) if a == ZONE_ATTRIBUTE);
+        let then = |s: &Strategy| match s {
+            Strategy::Binpack(f) => Some(Then::Binpack(*f)),
+            Strategy::Spread(SpreadField::Instance) => Some(Then::Instance),
+            _ => None,
+        };
+        let (by_zone, then) = match strategies {
+            [] => (false, Then::Nothing),
+            [z] if zone(z) => (true, Then::Nothing),
+            [s] => (false, then(s)?),
+            [z, s] if zone(z) => (true, then(s)?),
+            _ => return None,
+        };
+        Some(Plan { by_zone, then })
+    }
+
+    /// The zones whose instances can tie: with a spread by zone, the zones at the least load
+    /// among those with a valid instance; otherwise every zone. None: no valid instance.
+    fn narrow<'a>(&self, mut zones: Vec<ZoneView<'a>>) -> Option<Vec<ZoneView<'a>>> {
+        let min_load = zones
+            .iter()
+            .filter(|z| z.least.is_some())
+            .map(|z| z.load)
+            .min()?;
+        if self.by_zone {
+            zones.retain(|z| z.load == min_load);
+        }
+        Some(zones)
+    }
+}
+
+/// One zone as a placement sees it.
+struct ZoneView<'a> {
+    pool: &'a Pool,
+    counts: Option<&'a GroupZone>,
+    /// The group's live tasks in the zone.
+    load: u64,
+    /// The least measure of a valid instance (None: no valid instance).
+    least: Option<i64>,
+}
+
+impl<'a> ZoneView<'a> {
+    /// The zone's placeable instances whose measure is `best`.
+    fn part(&self, then: Then, best: i64) -> Part<'a> {
+        match then {
+            Then::Nothing => Part::Ids(&self.pool.members),
+            Then::Binpack(f) => Part::Ids(self.pool.by(f).get(&best).map_or(&[], Vec::as_slice)),
+            Then::Instance if best == 0 => Part::Except {
+                members: &self.pool.members,
+                holding: self.holding(|_| true),
+            },
+            Then::Instance => Part::Owned(self.holding(|n| n as i64 == best)),
+        }
+    }
+
+    /// The zone's placeable instances holding tasks of the group, a count `keep` accepts.
+    fn holding(&self, keep: impl Fn(u64) -> bool) -> Sorted {
+        self.counts
+            .map(|c| {
+                c.per_instance
+                    .iter()
+                    .filter(|(id, n)| keep(**n) && self.pool.members.binary_search(id).is_ok())
+                    .map(|(id, _)| *id)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// The least measure of a valid instance in a zone's pool: the pool is walked upward from the
+/// task's requirement, so the first valid instance of each kind is the least.
 fn least_valid(
     world: &World,
-    set: &Ordered,
-    needs: i64,
+    pool: &Pool,
+    counts: Option<&GroupZone>,
+    then: Then,
     input: &PlacementInput<'_>,
 ) -> Option<i64> {
-    set.range((needs, InstanceId(0))..)
-        .find(|(_, id)| filters::check(world, world.instance(*id), input) == Verdict::Fit)
-        .map(|(amount, _)| *amount)
+    let fits = |id: &InstanceId| filters::check(world, world.instance(*id), input) == Verdict::Fit;
+    let upward = |field: BinpackField, needs: i64| {
+        pool.by(field)
+            .range(needs..)
+            .flat_map(|(amount, ids)| ids.iter().map(move |id| (*amount, *id)))
+    };
+    let needs_memory_mib = input.requirement.memory_mib;
+    match then {
+        Then::Nothing => upward(BinpackField::Memory, needs_memory_mib)
+            .find(|(_, id)| fits(id))
+            .map(|_| 0),
+        Then::Binpack(f) => {
+            let needs = match f {
+                BinpackField::Memory => needs_memory_mib,
+                BinpackField::Cpu => input.requirement.cpu,
+            };
+            upward(f, needs).find(|(_, id)| fits(id)).map(|(a, _)| a)
+        }
+        Then::Instance => {
+            let on = |id: &InstanceId| counts.and_then(|c| c.per_instance.get(id)).copied();
+            let empty = upward(BinpackField::Memory, needs_memory_mib)
+                .any(|(_, id)| on(&id).is_none() && fits(&id));
+            if empty {
+                return Some(0);
+            }
+            counts?
+                .per_instance
+                .iter()
+                .filter(|(id, _)| fits(id))
+                .map(|(_, n)| *n as i64)
+                .min()
+        }
+    }
 }
 
-/// Every valid instance of one zone with exactly `amount` remaining, in id order.
-fn valid_at<'s>(
-    world: &'s World,
-    set: &'s Ordered,
-    amount: i64,
-    input: &'s PlacementInput<'_>,
-) -> impl Iterator<Item = InstanceId> + 's {
-    set.range((amount, InstanceId(0))..)
-        .take_while(move |(a, _)| *a == amount)
-        .map(|(_, id)| *id)
-        .filter(move |id| filters::check(world, world.instance(*id), input) == Verdict::Fit)
+/// Part of the tied set, in one zone.
+enum Part<'a> {
+    Ids(&'a [InstanceId]),
+    Owned(Sorted),
+    /// `members` without `holding` (a sorted subset of `members`).
+    Except {
+        members: &'a [InstanceId],
+        holding: Sorted,
+    },
+}
+
+impl Part<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Part::Ids(ids) => ids.len(),
+            Part::Owned(ids) => ids.len(),
+            Part::Except { members, holding } => members.len() - holding.len(),
+        }
+    }
+
+    /// How many members have an id of at most `id`.
+    fn count_le(&self, id: InstanceId) -> usize {
+        let upto = |ids: &[InstanceId]| ids.partition_point(|i| *i <= id);
+        match self {
+            Part::Ids(ids) => upto(ids),
+            Part::Owned(ids) => upto(ids),
+            Part::Except { members, holding } => upto(members) - upto(holding),
+        }
+    }
+
+    fn ids(&self) -> Vec<InstanceId> {
+        match self {
+            Part::Ids(ids) => ids.to_vec(),
+            Part::Owned(ids) => ids.clone(),
+            Part::Except { members, holding } => members
+                .iter()
+                .copied()
+                .filter(|i| holding.binary_search(i).is_err())
+                .collect(),
+        }
+    }
+
+    /// An id no member exceeds (for the bisection), None when empty.
+    fn bound(&self) -> Option<InstanceId> {
+        match self {
+            Part::Ids(ids) => ids.last().copied(),
+            Part::Owned(ids) => ids.last().copied(),
+            Part::Except { members, .. } => members.last().copied(),
+        }
+    }
+}
+
+/// The tied set: disjoint parts (one per zone), selected from in id order by bisection.
+struct Union<'a> {
+    parts: Vec<Part<'a>>,
+}
+
+impl Union<'_> {
+    fn count_le(&self, id: InstanceId) -> usize {
+        self.parts.iter().map(|p| p.count_le(id)).sum()
+    }
+}
+
+impl TieSet for Union<'_> {
+    fn len(&self) -> usize {
+        self.parts.iter().map(Part::len).sum()
+    }
+
+    /// The smallest id with more than `r` members at or below it.
+    fn nth(&self, r: usize) -> InstanceId {
+        let mut lo = 0u32;
+        let mut hi = self
+            .parts
+            .iter()
+            .filter_map(Part::bound)
+            .map(|i| i.0)
+            .max()
+            .unwrap_or(0);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.count_le(InstanceId(mid)) > r {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        InstanceId(lo)
+    }
+
+    fn all(&self) -> Vec<InstanceId> {
+        let mut ids: Vec<InstanceId> = self.parts.iter().flat_map(Part::ids).collect();
+        ids.sort_unstable();
+        ids
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(v: &[u32]) -> Sorted {
+        v.iter().copied().map(InstanceId).collect()
+    }
+
+    #[test]
+    fn union_selects_in_id_order_across_parts() {
+        let a = ids(&[1, 4, 9]);
+        let members = ids(&[0, 2, 3, 5, 8, 12]);
+        let tied = Union {
+            parts: vec![
+                Part::Ids(&a),
+                Part::Except {
+                    members: &members,
+                    holding: ids(&[3, 8]),
+                },
+                Part::Owned(ids(&[6, 20])),
+            ],
+        };
+        let expected = ids(&[0, 1, 2, 4, 5, 6, 9, 12, 20]);
+        assert_eq!(tied.len(), expected.len());
+        assert_eq!(tied.all(), expected);
+        for (r, id) in expected.iter().enumerate() {
+            assert_eq!(tied.nth(r), *id, "rank {r}");
+        }
+    }
 }

@@ -8,13 +8,94 @@
 //!   present among the candidates compete, so a zone with no valid instance is skipped.
 //! * `binpack(cpu|memory)`: keep the candidates with the least remaining amount of the field.
 //! * `random`: pick uniformly among the remaining candidates; strategies after it have no effect.
-//! * Ties left after every strategy: a uniform pick from the seeded Placement stream.
+//! * Ties left after every strategy: a uniform pick from the seeded Placement stream, made by
+//!   `tie_break` over the *tied set*: every placeable instance of the cluster (ACTIVE, agent
+//!   connected) whose measure under each strategy equals that strategy's winning measure (the
+//!   spread count of its bucket, or its remaining amount), in id order. Up to `TIE_DRAWS`
+//!   uniform draws over that set take the first valid instance drawn; after that, a uniform draw
+//!   over its valid instances (exactly the candidates every strategy kept). Either way the pick
+//!   is uniform over the valid tied instances; drawing over the tied set lets the placement
+//!   index pick in O(log n) without checking every tied instance.
 
 use crate::ids::{ClusterId, InstanceId};
-use crate::instance::Instance;
+use crate::instance::{Instance, InstanceStatus};
 use crate::rng::{Purpose, RngStreams};
 use crate::world::World;
 use std::collections::BTreeMap;
+
+/// How many uniform draws over the tied set the tie-break makes before it lists the valid ones.
+pub const TIE_DRAWS: usize = 16;
+
+/// An ordered set of instances the tie-break draws from.
+pub trait TieSet {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The `r`-th instance in id order (`r < len()`).
+    fn nth(&self, r: usize) -> InstanceId;
+    /// Every instance, in id order.
+    fn all(&self) -> Vec<InstanceId>;
+}
+
+impl TieSet for [InstanceId] {
+    fn len(&self) -> usize {
+        <[InstanceId]>::len(self)
+    }
+    fn nth(&self, r: usize) -> InstanceId {
+        self[r]
+    }
+    fn all(&self) -> Vec<InstanceId> {
+        self.to_vec()
+    }
+}
+
+/// The seeded tie-break (module doc): up to `TIE_DRAWS` draws over `tied`, the first instance
+/// that `valid` accepts wins; then a uniform draw over the valid ones. None when none is valid.
+pub fn tie_break<T: TieSet + ?Sized>(
+    tied: &T,
+    valid: impl Fn(InstanceId) -> bool,
+    rng: &mut RngStreams,
+) -> Option<InstanceId> {
+    if tied.is_empty() {
+        return None;
+    }
+    let n = tied.len() as u64;
+    for _ in 0..TIE_DRAWS {
+        let one = tied.nth(rng.below(Purpose::Placement, n) as usize);
+        if valid(one) {
+            return Some(one);
+        }
+    }
+    let valid: Vec<InstanceId> = tied.all().into_iter().filter(|i| valid(*i)).collect();
+    let pick = rng.below(Purpose::Placement, valid.len() as u64) as usize;
+    valid.get(pick).copied()
+}
+
+/// What one strategy kept, as a test any instance can be put to (for the tied set).
+enum Winner {
+    /// The bucket's count of group tasks (over every bucket of the cluster) equals `best`.
+    Spread {
+        field: SpreadField,
+        counts: BTreeMap<Bucket, u64>,
+        best: u64,
+    },
+    /// The remaining amount equals `best`.
+    Binpack { field: BinpackField, best: i64 },
+}
+
+impl Winner {
+    fn matches(&self, inst: &Instance) -> bool {
+        match self {
+            Winner::Spread {
+                field,
+                counts,
+                best,
+            } => counts.get(&bucket(inst, field)).copied().unwrap_or(0) == *best,
+            Winner::Binpack { field, best } => remaining(inst, *field) == *best,
+        }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Strategy {
@@ -107,6 +188,7 @@ pub fn choose(
     }
     let mut left: Vec<InstanceId> = candidates.to_vec();
     let mut steps = Vec::new();
+    let mut winners = Vec::new();
     let mut picked = None;
     for s in strategies {
         let before = left.len();
@@ -117,9 +199,21 @@ pub fn choose(
                 picked = Some(one);
                 (vec![one], Measure::Random)
             }
-            _ if before <= 1 => (left.clone(), Measure::Skipped),
-            Strategy::Spread(field) => spread(world, cluster, group, &left, field),
-            Strategy::Binpack(field) => binpack(world, &left, *field),
+            Strategy::Spread(field) => {
+                let (kept, measure, winner) = spread(world, cluster, group, &left, field);
+                winners.push(winner);
+                (kept, measure)
+            }
+            Strategy::Binpack(field) => {
+                let (kept, measure, winner) = binpack(world, &left, *field);
+                winners.push(winner);
+                (kept, measure)
+            }
+        };
+        let measure = if before <= 1 && picked.is_none() {
+            Measure::Skipped
+        } else {
+            measure
         };
         if picked.is_none() {
             left.clone_from(&kept);
@@ -133,10 +227,13 @@ pub fn choose(
     }
     let (instance, tie) = match picked {
         Some(one) => (one, Vec::new()),
-        None => (
-            left[rng.below(Purpose::Placement, left.len() as u64) as usize],
-            left,
-        ),
+        None => {
+            let tied = tied_set(world, cluster, &winners);
+            let mut valid = left.clone();
+            valid.sort_unstable();
+            let one = tie_break(tied.as_slice(), |i| valid.binary_search(&i).is_ok(), rng)?;
+            (one, left)
+        }
     };
     Some(Choice {
         instance,
@@ -144,6 +241,21 @@ pub fn choose(
         steps,
         tie,
     })
+}
+
+/// The tied set: the cluster's placeable instances that match every winner, in id order.
+fn tied_set(world: &World, cluster: ClusterId, winners: &[Winner]) -> Vec<InstanceId> {
+    let mut tied: Vec<InstanceId> = world
+        .cluster(cluster)
+        .instances
+        .iter()
+        .map(|i| world.instance(*i))
+        .filter(|inst| inst.status == InstanceStatus::Active && inst.agent_connected)
+        .filter(|inst| winners.iter().all(|w| w.matches(inst)))
+        .map(|inst| inst.id)
+        .collect();
+    tied.sort_unstable();
+    tied
 }
 
 fn bucket(inst: &Instance, field: &SpreadField) -> Bucket {
@@ -165,43 +277,55 @@ fn spread(
     group: &str,
     left: &[InstanceId],
     field: &SpreadField,
-) -> (Vec<InstanceId>, Measure) {
+) -> (Vec<InstanceId>, Measure, Winner) {
     let keys: Vec<Bucket> = left
         .iter()
         .map(|i| bucket(world.instance(*i), field))
         .collect();
-    let mut counts: BTreeMap<Bucket, u64> = keys.iter().map(|k| (k.clone(), 0)).collect();
+    let mut counts: BTreeMap<Bucket, u64> = BTreeMap::new();
     for task in world.group_tasks(cluster, group) {
-        if let Some(n) = counts.get_mut(&bucket(world.instance(task.instance), field)) {
-            *n += 1;
-        }
+        *counts
+            .entry(bucket(world.instance(task.instance), field))
+            .or_insert(0) += 1;
     }
-    let best = counts.values().copied().min().unwrap_or(0);
+    let present: BTreeMap<Bucket, u64> = keys
+        .iter()
+        .map(|k| (k.clone(), counts.get(k).copied().unwrap_or(0)))
+        .collect();
+    let best = present.values().copied().min().unwrap_or(0);
     let kept = left
         .iter()
         .zip(&keys)
-        .filter(|(_, k)| counts.get(*k) == Some(&best))
+        .filter(|(_, k)| present.get(*k) == Some(&best))
         .map(|(i, _)| *i)
         .collect();
-    (kept, Measure::Spread(counts.into_iter().collect()))
+    let winner = Winner::Spread {
+        field: field.clone(),
+        counts,
+        best,
+    };
+    (kept, Measure::Spread(present.into_iter().collect()), winner)
+}
+
+fn remaining(inst: &Instance, field: BinpackField) -> i64 {
+    match field {
+        BinpackField::Cpu => inst.remaining.cpu,
+        BinpackField::Memory => inst.remaining.memory_mib,
+    }
 }
 
 /// binpack: the candidates with the least remaining amount of the field.
-fn binpack(world: &World, left: &[InstanceId], field: BinpackField) -> (Vec<InstanceId>, Measure) {
-    let remaining = |i: &InstanceId| {
-        let r = &world.instance(*i).remaining;
-        match field {
-            BinpackField::Cpu => r.cpu,
-            BinpackField::Memory => r.memory_mib,
-        }
-    };
-    let best = left.iter().map(remaining).min().unwrap_or(0);
+fn binpack(
+    world: &World,
+    left: &[InstanceId],
+    field: BinpackField,
+) -> (Vec<InstanceId>, Measure, Winner) {
+    let amount = |i: &InstanceId| remaining(world.instance(*i), field);
+    let best = left.iter().map(amount).min().unwrap_or(0);
     (
-        left.iter()
-            .copied()
-            .filter(|i| remaining(i) == best)
-            .collect(),
+        left.iter().copied().filter(|i| amount(i) == best).collect(),
         Measure::Binpack(best),
+        Winner::Binpack { field, best },
     )
 }
 
@@ -319,6 +443,38 @@ mod tests {
                 "missing bucket now holds 2"
             );
         }
+    }
+
+    #[test]
+    fn tie_break_is_uniform_over_the_valid_and_never_picks_another() {
+        let tied = ids(10);
+        let valid = |i: InstanceId| i.0 % 2 == 1;
+        let mut seen = [0u32; 10];
+        for seed in 0..2_000 {
+            let one = tie_break(tied.as_slice(), valid, &mut RngStreams::new(seed)).unwrap();
+            seen[one.0 as usize] += 1;
+        }
+        for (i, n) in seen.iter().enumerate() {
+            if i % 2 == 0 {
+                assert_eq!(*n, 0, "instance {i} is not valid");
+            } else {
+                assert!((300..500).contains(n), "instance {i} drawn {n} of 2000");
+            }
+        }
+    }
+
+    #[test]
+    fn tie_break_lists_the_valid_ones_after_the_draws_miss() {
+        let tied = ids(100_000);
+        let only = InstanceId(77_777);
+        for seed in 0..5 {
+            let one = tie_break(tied.as_slice(), |i| i == only, &mut RngStreams::new(seed));
+            assert_eq!(one, Some(only));
+        }
+        assert_eq!(
+            tie_break(tied.as_slice(), |_| false, &mut RngStreams::new(1)),
+            None
+        );
     }
 
     #[test]

@@ -74,7 +74,9 @@ pub fn strategies() -> impl Strategy<Value = Vec<Value>> {
     prop::sample::select(vec![
         vec![],
         vec![az.clone()],
-        vec![az, json!({"type": "binpack", "field": "memory"})],
+        vec![az.clone(), json!({"type": "binpack", "field": "memory"})],
+        vec![az.clone(), json!({"type": "spread", "field": "instanceId"})],
+        vec![az, json!({"type": "binpack", "field": "cpu"})],
         vec![json!({"type": "binpack", "field": "cpu"})],
         vec![json!({"type": "random"})],
         vec![json!({"type": "spread", "field": "instanceId"})],
