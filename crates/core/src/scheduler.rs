@@ -24,7 +24,7 @@ use crate::service::{RolloutState, Scheduling, Service, ServiceStatus};
 use crate::task::{DesiredStatus, TaskStatus};
 use crate::time::SimTime;
 use crate::world::World;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Why the scheduler stops a task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -277,13 +277,20 @@ fn daemon(world: &World, service: &Service, now: SimTime, epoch_unix_ms: i64) ->
     let all = tasks(world, service);
     let primary = service.primary_index();
     let mut actions = Vec::new();
+    // Each instance's live and STOPPING tasks, found once rather than once per instance.
+    let mut live_on: BTreeMap<InstanceId, Vec<TaskId>> = BTreeMap::new();
+    for t in &all.live {
+        live_on.entry(world.task(*t).instance).or_default().push(*t);
+    }
+    let stopping_on: BTreeSet<InstanceId> = service
+        .tasks
+        .iter()
+        .map(|t| world.task(*t))
+        .filter(|t| t.last_status == TaskStatus::Stopping)
+        .map(|t| t.instance)
+        .collect();
     for inst in world.registered_instances(service.cluster) {
-        let here: Vec<TaskId> = all
-            .live
-            .iter()
-            .copied()
-            .filter(|t| world.task(*t).instance == inst)
-            .collect();
+        let here: &[TaskId] = live_on.get(&inst).map_or(&[], Vec::as_slice);
         if service.status != ServiceStatus::Active {
             actions.extend(here.iter().map(|t| Action::Stop(*t, StopWhy::Scaling)));
             continue;
@@ -303,10 +310,7 @@ fn daemon(world: &World, service: &Service, now: SimTime, epoch_unix_ms: i64) ->
                 .filter(|t| !is_primary(t))
                 .map(|t| Action::Stop(*t, StopWhy::Scaling)),
         );
-        let stopping_here = service.tasks.iter().any(|t| {
-            let task = world.task(*t);
-            task.instance == inst && task.last_status == TaskStatus::Stopping
-        });
+        let stopping_here = stopping_on.contains(&inst);
         let has_primary = here.iter().any(is_primary);
         if !has_primary && here.is_empty() && !stopping_here && can_start(service, now) {
             actions.push(Action::StartOn(inst));

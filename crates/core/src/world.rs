@@ -110,6 +110,14 @@ impl World {
     }
 
     /// Instances of a cluster that are not INACTIVE, in registration order.
+    /// Whether the cluster has an instance that is not INACTIVE (without listing them).
+    pub fn has_registered_instances(&self, cluster: ClusterId) -> bool {
+        self.cluster(cluster)
+            .instances
+            .iter()
+            .any(|i| self.instance(*i).status != InstanceStatus::Inactive)
+    }
+
     pub fn registered_instances(&self, cluster: ClusterId) -> Vec<InstanceId> {
         self.cluster(cluster)
             .instances

@@ -41,12 +41,7 @@ pub(super) fn run_task(api: &mut Api, body: &Value) -> Result<Value, ApiError> {
     check_launch(&req)?;
     let common = run_task_common(&req, body, count as u32);
     let spec = run_spec(api, &common)?;
-    if api
-        .engine
-        .world()
-        .registered_instances(spec.cluster)
-        .is_empty()
-    {
+    if !api.engine.world().has_registered_instances(spec.cluster) {
         return Err(ApiError::invalid(
             "No Container Instances were found in your cluster.",
         ));

@@ -65,7 +65,7 @@ impl Engine {
 
     /// DeleteCluster: only a cluster without registered instances and active tasks.
     pub fn delete_cluster(&mut self, id: ClusterId) -> Result<(), Rejection> {
-        if !self.world.registered_instances(id).is_empty() {
+        if self.world.has_registered_instances(id) {
             return Err(Rejection::new(
                 "ClusterContainsContainerInstancesException",
                 "The Cluster cannot be deleted while Container Instances are active or draining.",

@@ -69,8 +69,17 @@ struct Filed {
 #[derive(Clone, Debug, Default)]
 struct GroupZone {
     tasks: u64,
-    /// Instances holding at least one of them, with how many.
-    per_instance: BTreeMap<InstanceId, u64>,
+    /// Instances holding at least one of them, with how many, in id order.
+    per_instance: Vec<(InstanceId, u64)>,
+}
+
+impl GroupZone {
+    fn on(&self, id: InstanceId) -> Option<u64> {
+        self.per_instance
+            .binary_search_by_key(&id, |(i, _)| *i)
+            .ok()
+            .map(|at| self.per_instance[at].1)
+    }
 }
 
 /// Zone → the group's live tasks there.
@@ -230,6 +239,7 @@ impl PlacementIndex {
                 let counts = group.and_then(|g| g.get(zone));
                 ZoneView {
                     pool,
+                    filed: &self.filed,
                     counts,
                     load: counts.map_or(0, |c| c.tasks),
                     least: least_valid(world, pool, counts, plan.then, input),
@@ -257,10 +267,17 @@ impl PlacementIndex {
 /// Adds `delta` tasks on `instance` to a zone's counts.
 fn change(counts: &mut GroupZone, instance: InstanceId, delta: i64) {
     counts.tasks = counts.tasks.saturating_add_signed(delta);
-    let n = counts.per_instance.entry(instance).or_insert(0);
-    *n = n.saturating_add_signed(delta);
-    if *n == 0 {
-        counts.per_instance.remove(&instance);
+    let list = &mut counts.per_instance;
+    let at = match list.binary_search_by_key(&instance, |(i, _)| *i) {
+        Ok(at) => at,
+        Err(at) => {
+            list.insert(at, (instance, 0));
+            at
+        }
+    };
+    list[at].1 = list[at].1.saturating_add_signed(delta);
+    if list[at].1 == 0 {
+        list.remove(at);
     }
 }
 
@@ -318,6 +335,8 @@ impl Plan {
 /// One zone as a placement sees it.
 struct ZoneView<'a> {
     pool: &'a Pool,
+    /// The index's filing of every instance (Some: placeable, so in its zone's pool).
+    filed: &'a [Option<Filed>],
     counts: Option<&'a GroupZone>,
     /// The group's live tasks in the zone.
     load: u64,
@@ -333,9 +352,24 @@ impl<'a> ZoneView<'a> {
             Then::Binpack(f) => Part::Ids(self.pool.by(f).get(&best).map_or(&[], Vec::as_slice)),
             Then::Instance if best == 0 => Part::Except {
                 members: &self.pool.members,
-                holding: self.holding(|_| true),
+                holding: self.holders(),
             },
             Then::Instance => Part::Owned(self.holding(|n| n as i64 == best)),
+        }
+    }
+
+    fn placeable(&self, id: InstanceId) -> bool {
+        self.filed.get(id.index()).is_some_and(Option::is_some)
+    }
+
+    /// The zone's placeable instances holding tasks of the group: the counts themselves when
+    /// every holder is placeable (the usual case), else a filtered list.
+    fn holders(&self) -> Holders<'a> {
+        let counted = self.counts.map_or(&[][..], |c| c.per_instance.as_slice());
+        if counted.iter().all(|(id, _)| self.placeable(*id)) {
+            Holders::Counted(counted)
+        } else {
+            Holders::Listed(self.holding(|_| true))
         }
     }
 
@@ -345,7 +379,7 @@ impl<'a> ZoneView<'a> {
             .map(|c| {
                 c.per_instance
                     .iter()
-                    .filter(|(id, n)| keep(**n) && self.pool.members.binary_search(id).is_ok())
+                    .filter(|(id, n)| keep(*n) && self.placeable(*id))
                     .map(|(id, _)| *id)
                     .collect()
             })
@@ -353,8 +387,9 @@ impl<'a> ZoneView<'a> {
     }
 }
 
-/// The least measure of a valid instance in a zone's pool: the pool is walked upward from the
-/// task's requirement, so the first valid instance of each kind is the least.
+/// The least measure of a valid instance in a zone's pool: for binpack the pool is walked upward
+/// from the task's requirement, so the first valid instance is the least; for spread(instanceId)
+/// any valid instance without the group's tasks means 0, else the least over those holding some.
 fn least_valid(
     world: &World,
     pool: &Pool,
@@ -381,9 +416,15 @@ fn least_valid(
             upward(f, needs).find(|(_, id)| fits(id)).map(|(a, _)| a)
         }
         Then::Instance => {
-            let on = |id: &InstanceId| counts.and_then(|c| c.per_instance.get(id)).copied();
-            let empty = upward(BinpackField::Memory, needs_memory_mib)
-                .any(|(_, id)| on(&id).is_none() && fits(&id));
+            // An instance without the group's tasks is likeliest among those with the most
+            // memory left: walk downward, stopping at the requirement.
+            let holds = |id: &InstanceId| counts.is_some_and(|c| c.on(*id).is_some());
+            let empty = pool
+                .by_memory
+                .range(needs_memory_mib..)
+                .rev()
+                .flat_map(|(_, ids)| ids.iter())
+                .any(|id| !holds(id) && fits(id));
             if empty {
                 return Some(0);
             }
@@ -401,11 +442,40 @@ fn least_valid(
 enum Part<'a> {
     Ids(&'a [InstanceId]),
     Owned(Sorted),
-    /// `members` without `holding` (a sorted subset of `members`).
+    /// `members` without `holding` (a subset of `members`).
     Except {
         members: &'a [InstanceId],
-        holding: Sorted,
+        holding: Holders<'a>,
     },
+}
+
+/// The placeable instances holding tasks of a group in one zone, in id order.
+enum Holders<'a> {
+    Counted(&'a [(InstanceId, u64)]),
+    Listed(Sorted),
+}
+
+impl Holders<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Holders::Counted(c) => c.len(),
+            Holders::Listed(ids) => ids.len(),
+        }
+    }
+
+    fn count_le(&self, id: InstanceId) -> usize {
+        match self {
+            Holders::Counted(c) => c.partition_point(|(i, _)| *i <= id),
+            Holders::Listed(ids) => ids.partition_point(|i| *i <= id),
+        }
+    }
+
+    fn contains(&self, id: InstanceId) -> bool {
+        match self {
+            Holders::Counted(c) => c.binary_search_by_key(&id, |(i, _)| *i).is_ok(),
+            Holders::Listed(ids) => ids.binary_search(&id).is_ok(),
+        }
+    }
 }
 
 impl Part<'_> {
@@ -423,7 +493,7 @@ impl Part<'_> {
         match self {
             Part::Ids(ids) => upto(ids),
             Part::Owned(ids) => upto(ids),
-            Part::Except { members, holding } => upto(members) - upto(holding),
+            Part::Except { members, holding } => upto(members) - holding.count_le(id),
         }
     }
 
@@ -434,7 +504,7 @@ impl Part<'_> {
             Part::Except { members, holding } => members
                 .iter()
                 .copied()
-                .filter(|i| holding.binary_search(i).is_err())
+                .filter(|i| !holding.contains(*i))
                 .collect(),
         }
     }
@@ -510,7 +580,7 @@ mod tests {
                 Part::Ids(&a),
                 Part::Except {
                     members: &members,
-                    holding: ids(&[3, 8]),
+                    holding: Holders::Listed(ids(&[3, 8])),
                 },
                 Part::Owned(ids(&[6, 20])),
             ],
@@ -521,5 +591,36 @@ mod tests {
         for (r, id) in expected.iter().enumerate() {
             assert_eq!(tied.nth(r), *id, "rank {r}");
         }
+    }
+
+    #[test]
+    fn holders_from_the_counts_and_listed_agree() {
+        let members = ids(&[0, 2, 3, 5, 8, 12]);
+        let counted = [(InstanceId(3), 1), (InstanceId(8), 2)];
+        let union = |holding| Union {
+            parts: vec![Part::Except {
+                members: &members,
+                holding,
+            }],
+        };
+        let a = union(Holders::Counted(&counted));
+        let b = union(Holders::Listed(ids(&[3, 8])));
+        assert_eq!(a.all(), ids(&[0, 2, 5, 12]));
+        assert_eq!(a.all(), b.all());
+        for r in 0..a.len() {
+            assert_eq!(a.nth(r), b.nth(r));
+        }
+    }
+
+    #[test]
+    fn counts_per_instance_stay_sorted_and_drop_at_zero() {
+        let mut z = GroupZone::default();
+        for (id, d) in [(5, 1), (2, 1), (5, 1), (9, 1), (2, -1)] {
+            change(&mut z, InstanceId(id), d);
+        }
+        assert_eq!(z.tasks, 3);
+        assert_eq!(z.per_instance, vec![(InstanceId(5), 2), (InstanceId(9), 1)]);
+        assert_eq!(z.on(InstanceId(5)), Some(2));
+        assert_eq!(z.on(InstanceId(2)), None);
     }
 }
