@@ -164,12 +164,14 @@ impl Freed {
     }
 }
 
-/// The group's tasks (desiredStatus not STOPPED) that are not stopping, per instance.
+/// The group's tasks (desiredStatus not STOPPED) that are not stopping, per instance. Sorted
+/// vectors, built with two sorts: a pass often picks a single task, so building must be cheap.
 #[derive(Debug, Default)]
 struct LiveCounts {
-    /// Each counted task, with how many times the group lists it (once in a sound world).
-    tasks: BTreeMap<TaskId, u64>,
-    per_instance: BTreeMap<InstanceId, u64>,
+    /// The counted tasks, sorted (a task the group lists twice is counted twice).
+    tasks: Vec<TaskId>,
+    /// Each instance holding counted tasks, with their number, sorted by instance.
+    per_instance: Vec<(InstanceId, u64)>,
 }
 
 impl LiveCounts {
@@ -179,22 +181,50 @@ impl LiveCounts {
         group: &str,
         stopping: &BTreeSet<TaskId>,
     ) -> LiveCounts {
-        let mut counts = LiveCounts::default();
+        let mut tasks = Vec::new();
+        let mut instances = Vec::new();
         for task in world.group_tasks(cluster, group) {
             if !stopping.contains(&task.id) {
-                *counts.tasks.entry(task.id).or_insert(0) += 1;
-                *counts.per_instance.entry(task.instance).or_insert(0) += 1;
+                tasks.push(task.id);
+                instances.push(task.instance);
             }
         }
-        counts
+        tasks.sort_unstable();
+        instances.sort_unstable();
+        let mut per_instance: Vec<(InstanceId, u64)> = Vec::new();
+        for instance in instances {
+            match per_instance.last_mut() {
+                Some((last, n)) if *last == instance => *n += 1,
+                _ => per_instance.push((instance, 1)),
+            }
+        }
+        LiveCounts {
+            tasks,
+            per_instance,
+        }
+    }
+
+    /// The number of counted tasks on `instance`.
+    fn on(&self, instance: InstanceId) -> u64 {
+        self.per_instance
+            .binary_search_by_key(&instance, |(i, _)| *i)
+            .map_or(0, |k| self.per_instance[k].1)
     }
 
     /// `task` stops: it no longer counts.
     fn forget(&mut self, world: &World, task: TaskId) {
-        if let Some(n) = self.tasks.remove(&task)
-            && let Some(count) = self.per_instance.get_mut(&world.task(task).instance)
+        let first = self.tasks.partition_point(|t| *t < task);
+        let end = self.tasks.partition_point(|t| *t <= task);
+        if first == end {
+            return;
+        }
+        self.tasks.drain(first..end);
+        let instance = world.task(task).instance;
+        if let Ok(k) = self
+            .per_instance
+            .binary_search_by_key(&instance, |(i, _)| *i)
         {
-            *count -= n;
+            self.per_instance[k].1 -= (end - first) as u64;
         }
     }
 
@@ -221,10 +251,7 @@ fn attribute_value<'w>(world: &'w World, instance: InstanceId, name: &str) -> Op
 fn keep_most_loaded(world: &World, live: &LiveCounts, field: &SpreadField, left: &mut Vec<TaskId>) {
     let instance_of = |t: &TaskId| world.task(*t).instance;
     let loads: Vec<u64> = match field {
-        SpreadField::Instance => left
-            .iter()
-            .map(|t| live.per_instance.get(&instance_of(t)).copied().unwrap_or(0))
-            .collect(),
+        SpreadField::Instance => left.iter().map(|t| live.on(instance_of(t))).collect(),
         SpreadField::Attribute(name) => {
             let per_value = live.per_value(world, name);
             left.iter()
