@@ -24,7 +24,6 @@ use crate::service::{RolloutState, Scheduling, Service, ServiceStatus};
 use crate::task::{DesiredStatus, TaskStatus};
 use crate::time::SimTime;
 use crate::world::World;
-use std::collections::BTreeSet;
 
 /// Why the scheduler stops a task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,14 +169,7 @@ fn replace(
     actions: &mut Vec<Action>,
 ) {
     let desired = service.desired_count;
-    // Sets, not slices: a big service's reconcile would otherwise be quadratic in its tasks.
-    let keep: BTreeSet<TaskId> = keepers.iter().copied().collect();
-    let mut to_replace: Vec<TaskId> = all
-        .live
-        .iter()
-        .copied()
-        .filter(|t| !pass.is_stopped(*t) && !keep.contains(t))
-        .collect();
+    let mut to_replace = not_kept(&all.live, keepers, pass);
     let mut healthy = all
         .live
         .iter()
@@ -222,6 +214,28 @@ fn replace(
     if stuck {
         actions.push(Action::Blocked);
     }
+}
+
+/// The live tasks neither kept nor stopped. `keepers` is `live` filtered (every copy of a task
+/// kept or none), in the same order: one walk over both finds the others, with no set to build.
+fn not_kept(live: &[TaskId], keepers: &[TaskId], pass: &ScaleInPass<'_>) -> Vec<TaskId> {
+    let mut kept = keepers.iter().peekable();
+    let others = live
+        .iter()
+        .copied()
+        .filter(|t| {
+            if kept.peek() == Some(&t) {
+                kept.next();
+                return false;
+            }
+            !pass.is_stopped(*t)
+        })
+        .collect();
+    debug_assert!(
+        kept.next().is_none(),
+        "keepers must be a subsequence of live"
+    );
+    others
 }
 
 fn why(world: &World, t: TaskId) -> StopWhy {
