@@ -18,7 +18,7 @@
 use crate::cql::InstanceView;
 use crate::ids::{InstanceId, TaskId};
 use crate::instance::InstanceStatus;
-use crate::placement::scale_in::choose_task_to_stop;
+use crate::placement::scale_in::ScaleInPass;
 use crate::rng::RngStreams;
 use crate::service::{RolloutState, Scheduling, Service, ServiceStatus};
 use crate::task::{DesiredStatus, TaskStatus};
@@ -104,7 +104,9 @@ fn replica(world: &World, service: &Service, now: SimTime, rng: &mut RngStreams)
     let primary = service.primary_index();
     let deployment_of = |t: TaskId| world.task(t).service.map_or(primary, |(_, d)| d);
     let mut actions = Vec::new();
-    let mut stopped: Vec<TaskId> = Vec::new();
+    let group = service.group();
+    // Every task stopped in this reconcile, whatever the reason: later picks count it as gone.
+    let mut pass = ScaleInPass::new(world, service.cluster, &group, &service.strategies);
     // Pending tasks on draining instances stop at once.
     for &t in all
         .live
@@ -112,7 +114,7 @@ fn replica(world: &World, service: &Service, now: SimTime, rng: &mut RngStreams)
         .filter(|t| draining(world, **t) && pending(world, **t))
     {
         actions.push(Action::Stop(t, StopWhy::Draining));
-        stopped.push(t);
+        pass.stop(t);
     }
     // Scale-in: primary tasks beyond desiredCount.
     let mut keepers: Vec<TaskId> = all
@@ -122,7 +124,6 @@ fn replica(world: &World, service: &Service, now: SimTime, rng: &mut RngStreams)
         .filter(|t| deployment_of(*t) == primary && !draining(world, *t))
         .collect();
     while keepers.len() > service.desired_count as usize {
-        let group = service.group();
         // Tasks not yet running go first, then running ones not yet healthy, then healthy ones:
         // scaling in never costs health it does not have to.
         let rank = |t: &TaskId| match (pending(world, *t), world.task(*t).is_healthy(now)) {
@@ -136,20 +137,12 @@ fn replica(world: &World, service: &Service, now: SimTime, rng: &mut RngStreams)
             .copied()
             .filter(|t| rank(t) == worst)
             .collect();
-        let Some(victim) = choose_task_to_stop(
-            world,
-            service.cluster,
-            &group,
-            &pool,
-            &service.strategies,
-            &stopped,
-            rng,
-        ) else {
+        let Some(victim) = pass.choose(&pool, rng) else {
             break;
         };
         keepers.retain(|t| *t != victim);
         actions.push(Action::Stop(victim, StopWhy::Scaling));
-        stopped.push(victim);
+        pass.stop(victim);
     }
     replace(
         world,
@@ -158,7 +151,7 @@ fn replica(world: &World, service: &Service, now: SimTime, rng: &mut RngStreams)
         rng,
         &all,
         &keepers,
-        &mut stopped,
+        &mut pass,
         &mut actions,
     );
     actions
@@ -173,23 +166,15 @@ fn replace(
     rng: &mut RngStreams,
     all: &Tasks,
     keepers: &[TaskId],
-    stopped: &mut Vec<TaskId>,
+    pass: &mut ScaleInPass<'_>,
     actions: &mut Vec<Action>,
 ) {
     let desired = service.desired_count;
-    // Sets, not slices: a big service's reconcile would otherwise be quadratic in its tasks.
-    let keep: BTreeSet<TaskId> = keepers.iter().copied().collect();
-    let gone: BTreeSet<TaskId> = stopped.iter().copied().collect();
-    let mut to_replace: Vec<TaskId> = all
-        .live
-        .iter()
-        .copied()
-        .filter(|t| !gone.contains(t) && !keep.contains(t))
-        .collect();
+    let mut to_replace = not_kept(&all.live, keepers, pass);
     let mut healthy = all
         .live
         .iter()
-        .filter(|t| !gone.contains(t) && world.task(**t).is_healthy(now))
+        .filter(|t| !pass.is_stopped(**t) && world.task(**t).is_healthy(now))
         .count() as u32;
     let before = actions.len();
     // Unhealthy ones cost no health: stop them at once.
@@ -198,34 +183,26 @@ fn replace(
         .filter(|t| !world.task(**t).is_healthy(now))
     {
         actions.push(Action::Stop(t, why(world, t)));
-        stopped.push(t);
+        pass.stop(t);
     }
     to_replace.retain(|t| world.task(*t).is_healthy(now));
     let min_healthy = service.config.min_healthy(desired);
     while !to_replace.is_empty() && healthy > min_healthy {
-        let group = service.group();
-        let Some(victim) = choose_task_to_stop(
-            world,
-            service.cluster,
-            &group,
-            &to_replace,
-            &service.strategies,
-            stopped,
-            rng,
-        ) else {
+        let Some(victim) = pass.choose(&to_replace, rng) else {
             break;
         };
         to_replace.retain(|t| *t != victim);
         actions.push(Action::Stop(victim, why(world, victim)));
-        stopped.push(victim);
+        pass.stop(victim);
         healthy -= 1;
     }
     // Stopped running tasks turn STOPPING and still count toward the maximum; pending ones stop.
-    let now_stopping = stopped
+    let now_stopping = pass
+        .stopped()
         .iter()
         .filter(|t| world.task(**t).last_status == TaskStatus::Running)
         .count();
-    let total = (all.live.len() - stopped.len() + now_stopping) as u32 + all.stopping;
+    let total = (all.live.len() - pass.stopped().len() + now_stopping) as u32 + all.stopping;
     let room = service.config.max_tasks(desired).saturating_sub(total);
     let want = desired.saturating_sub(keepers.len() as u32);
     let start = want.min(room);
@@ -238,6 +215,28 @@ fn replace(
     if stuck {
         actions.push(Action::Blocked);
     }
+}
+
+/// The live tasks neither kept nor stopped. `keepers` is `live` filtered (every copy of a task
+/// kept or none), in the same order: one walk over both finds the others, with no set to build.
+fn not_kept(live: &[TaskId], keepers: &[TaskId], pass: &ScaleInPass<'_>) -> Vec<TaskId> {
+    let mut kept = keepers.iter().peekable();
+    let others = live
+        .iter()
+        .copied()
+        .filter(|t| {
+            if kept.peek() == Some(&t) {
+                kept.next();
+                return false;
+            }
+            !pass.is_stopped(*t)
+        })
+        .collect();
+    debug_assert!(
+        kept.next().is_none(),
+        "keepers must be a subsequence of live"
+    );
+    others
 }
 
 fn why(world: &World, t: TaskId) -> StopWhy {

@@ -14,12 +14,18 @@
 //! With no strategy (a REPLICA service's default), the AZ balance of §5.5 applies: the zone with
 //! the most tasks of the service, then the instance with the most, i.e.
 //! `[spread(attribute:ecs.availability-zone), spread(instanceId)]`.
+//!
+//! A `ScaleInPass` serves a loop that stops several tasks: tasks stopped in the pass count as
+//! gone for the next pick. It counts the group's tasks per instance once, on the first spread,
+//! then updates the counts as tasks stop, so each pick looks at its candidates and at the
+//! instances holding the group, with no strings built.
 
 use super::strategy::{BinpackField, SpreadField, Strategy};
 use crate::ids::{ClusterId, InstanceId, TaskId};
 use crate::rng::{Purpose, RngStreams};
 use crate::world::World;
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The placement strategies a REPLICA service uses when it names none (§5.5 AZ balance).
 pub fn default_service_strategies() -> Vec<Strategy> {
@@ -31,7 +37,8 @@ pub fn default_service_strategies() -> Vec<Strategy> {
 
 /// The task to stop among `tasks` (of group `group`), or None when `tasks` is empty. An empty
 /// `strategies` means the default AZ balance. `stopping` are tasks already chosen in this pass:
-/// they count as gone, so several picks in a row keep the balance.
+/// they count as gone, so several picks in a row keep the balance. A loop that picks several
+/// tasks should keep one `ScaleInPass` instead: this counts the group afresh on every call.
 pub fn choose_task_to_stop(
     world: &World,
     cluster: ClusterId,
@@ -41,107 +48,256 @@ pub fn choose_task_to_stop(
     stopping: &[TaskId],
     rng: &mut RngStreams,
 ) -> Option<TaskId> {
-    let defaults;
-    let strategies = if strategies.is_empty() {
-        defaults = default_service_strategies();
-        &defaults
-    } else {
-        strategies
-    };
-    let mut left: Vec<TaskId> = tasks.to_vec();
-    left.sort_unstable();
-    for s in strategies {
-        if left.len() <= 1 {
-            break;
-        }
-        left = match s {
-            Strategy::Random => break,
-            Strategy::Spread(field) => most_loaded(world, cluster, group, &left, field, stopping),
-            Strategy::Binpack(field) => most_freed(world, &left, *field, stopping),
-        };
+    let mut pass = ScaleInPass::new(world, cluster, group, strategies);
+    for &task in stopping {
+        pass.stop(task);
     }
-    let pick = rng.below(Purpose::Placement, left.len() as u64) as usize;
-    left.get(pick).copied()
+    pass.choose(tasks, rng)
 }
 
-/// The bucket key of a task's instance for a spread field.
-fn key(world: &World, task: TaskId, field: &SpreadField) -> String {
-    instance_key(world, world.task(task).instance, field)
-}
-
-/// The bucket key of an instance for a spread field.
-fn instance_key(world: &World, instance: InstanceId, field: &SpreadField) -> String {
-    let inst = world.instance(instance);
-    match field {
-        SpreadField::Instance => format!("instance:{}", inst.id.0),
-        SpreadField::Attribute(name) => match inst.attributes.get(name) {
-            Some(v) => format!("value:{}", v.as_deref().unwrap_or("")),
-            None => "missing".into(),
-        },
-    }
-}
-
-fn most_loaded(
-    world: &World,
+/// One scale-in pass over a group, e.g. one reconcile of a service: the tasks stopped so far and
+/// what they take away, kept up to date as tasks stop so that each pick costs about one look at
+/// its candidates, whatever the number of picks.
+pub struct ScaleInPass<'a> {
+    world: &'a World,
     cluster: ClusterId,
-    group: &str,
-    left: &[TaskId],
-    field: &SpreadField,
-    stopping: &[TaskId],
-) -> Vec<TaskId> {
-    let mut per_instance: BTreeMap<InstanceId, u64> = BTreeMap::new();
-    for task in world.group_tasks(cluster, group) {
-        if !stopping.contains(&task.id) {
-            *per_instance.entry(task.instance).or_insert(0) += 1;
-        }
-    }
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    for (instance, n) in per_instance {
-        *counts
-            .entry(instance_key(world, instance, field))
-            .or_insert(0) += n;
-    }
-    let loads: Vec<u64> = left
-        .iter()
-        .map(|t| counts.get(&key(world, *t, field)).copied().unwrap_or(0))
-        .collect();
-    let best = loads.iter().copied().max().unwrap_or(0);
-    left.iter()
-        .zip(&loads)
-        .filter(|(_, n)| **n == best)
-        .map(|(t, _)| *t)
-        .collect()
+    group: &'a str,
+    strategies: Cow<'a, [Strategy]>,
+    /// Every task stopped in the pass, in order (repeats kept).
+    stopped: Vec<TaskId>,
+    /// The same tasks, for membership.
+    stopping: BTreeSet<TaskId>,
+    /// CPU and memory the stopped tasks give back, per instance.
+    freed: BTreeMap<InstanceId, Freed>,
+    /// The group's tasks still counted by spread: counted on the first spread, then kept.
+    live: Option<LiveCounts>,
 }
 
-fn most_freed(
-    world: &World,
-    left: &[TaskId],
-    field: BinpackField,
-    stopping: &[TaskId],
-) -> Vec<TaskId> {
-    let amount = |t: &TaskId| {
-        let a = &world.task(*t).allocation;
+impl<'a> ScaleInPass<'a> {
+    /// A pass with nothing stopped yet. An empty `strategies` means the default AZ balance.
+    pub fn new(
+        world: &'a World,
+        cluster: ClusterId,
+        group: &'a str,
+        strategies: &'a [Strategy],
+    ) -> ScaleInPass<'a> {
+        let strategies = if strategies.is_empty() {
+            Cow::Owned(default_service_strategies())
+        } else {
+            Cow::Borrowed(strategies)
+        };
+        ScaleInPass {
+            world,
+            cluster,
+            group,
+            strategies,
+            stopped: Vec::new(),
+            stopping: BTreeSet::new(),
+            freed: BTreeMap::new(),
+            live: None,
+        }
+    }
+
+    /// Records that `task` stops in this pass: later picks count it as gone.
+    pub fn stop(&mut self, task: TaskId) {
+        self.stopped.push(task);
+        let t = self.world.task(task);
+        let freed = self.freed.entry(t.instance).or_default();
+        freed.cpu += t.allocation.cpu;
+        freed.memory_mib += t.allocation.memory_mib;
+        if self.stopping.insert(task)
+            && let Some(live) = &mut self.live
+        {
+            live.forget(self.world, task);
+        }
+    }
+
+    /// The tasks stopped in this pass, in the order they were stopped.
+    pub fn stopped(&self) -> &[TaskId] {
+        &self.stopped
+    }
+
+    /// Whether `task` stopped in this pass.
+    pub fn is_stopped(&self, task: TaskId) -> bool {
+        self.stopping.contains(&task)
+    }
+
+    /// The task to stop among `tasks`, or None when `tasks` is empty. Does not stop it: call
+    /// `stop` with the task actually stopped.
+    pub fn choose(&mut self, tasks: &[TaskId], rng: &mut RngStreams) -> Option<TaskId> {
+        let mut left: Vec<TaskId> = tasks.to_vec();
+        left.sort_unstable();
+        let world = self.world;
+        for s in self.strategies.iter() {
+            if left.len() <= 1 {
+                break;
+            }
+            match s {
+                Strategy::Random => break,
+                Strategy::Spread(field) => {
+                    let live = self.live.get_or_insert_with(|| {
+                        LiveCounts::new(world, self.cluster, self.group, &self.stopping)
+                    });
+                    keep_most_loaded(world, live, field, &mut left);
+                }
+                Strategy::Binpack(field) => keep_most_freed(world, &self.freed, *field, &mut left),
+            }
+        }
+        let pick = rng.below(Purpose::Placement, left.len() as u64) as usize;
+        left.get(pick).copied()
+    }
+}
+
+/// CPU units and MiB of memory given back on an instance.
+#[derive(Clone, Copy, Debug, Default)]
+struct Freed {
+    cpu: i64,
+    memory_mib: i64,
+}
+
+impl Freed {
+    fn of(&self, field: BinpackField) -> i64 {
         match field {
-            BinpackField::Cpu => a.cpu,
-            BinpackField::Memory => a.memory_mib,
+            BinpackField::Cpu => self.cpu,
+            BinpackField::Memory => self.memory_mib,
+        }
+    }
+}
+
+/// The group's tasks (desiredStatus not STOPPED) that are not stopping, per instance. Sorted
+/// vectors, built with two sorts: a pass often picks a single task, so building must be cheap.
+#[derive(Debug, Default)]
+struct LiveCounts {
+    /// The counted tasks, sorted (a task the group lists twice is counted twice).
+    tasks: Vec<TaskId>,
+    /// Each instance holding counted tasks, with their number, sorted by instance.
+    per_instance: Vec<(InstanceId, u64)>,
+}
+
+impl LiveCounts {
+    fn new(
+        world: &World,
+        cluster: ClusterId,
+        group: &str,
+        stopping: &BTreeSet<TaskId>,
+    ) -> LiveCounts {
+        let mut tasks = Vec::new();
+        let mut instances = Vec::new();
+        for task in world.group_tasks(cluster, group) {
+            if !stopping.contains(&task.id) {
+                tasks.push(task.id);
+                instances.push(task.instance);
+            }
+        }
+        tasks.sort_unstable();
+        instances.sort_unstable();
+        let mut per_instance: Vec<(InstanceId, u64)> = Vec::new();
+        for instance in instances {
+            match per_instance.last_mut() {
+                Some((last, n)) if *last == instance => *n += 1,
+                _ => per_instance.push((instance, 1)),
+            }
+        }
+        LiveCounts {
+            tasks,
+            per_instance,
+        }
+    }
+
+    /// The number of counted tasks on `instance`.
+    fn on(&self, instance: InstanceId) -> u64 {
+        self.per_instance
+            .binary_search_by_key(&instance, |(i, _)| *i)
+            .map_or(0, |k| self.per_instance[k].1)
+    }
+
+    /// `task` stops: it no longer counts.
+    fn forget(&mut self, world: &World, task: TaskId) {
+        let first = self.tasks.partition_point(|t| *t < task);
+        let end = self.tasks.partition_point(|t| *t <= task);
+        if first == end {
+            return;
+        }
+        self.tasks.drain(first..end);
+        let instance = world.task(task).instance;
+        if let Ok(k) = self
+            .per_instance
+            .binary_search_by_key(&instance, |(i, _)| *i)
+        {
+            self.per_instance[k].1 -= (end - first) as u64;
+        }
+    }
+
+    /// The counts summed by attribute value (None: the attribute is missing; a present
+    /// attribute without a value is the value "").
+    fn per_value<'w>(&self, world: &'w World, name: &str) -> BTreeMap<Option<&'w str>, u64> {
+        let mut per_value = BTreeMap::new();
+        for (instance, n) in &self.per_instance {
+            *per_value
+                .entry(attribute_value(world, *instance, name))
+                .or_insert(0) += n;
+        }
+        per_value
+    }
+}
+
+/// An instance's value of attribute `name`: its spread bucket.
+fn attribute_value<'w>(world: &'w World, instance: InstanceId, name: &str) -> Option<&'w str> {
+    let attributes = &world.instance(instance).attributes;
+    attributes.get(name).map(|v| v.as_deref().unwrap_or(""))
+}
+
+/// spread: keeps the tasks whose bucket holds the most counted tasks of the group.
+fn keep_most_loaded(world: &World, live: &LiveCounts, field: &SpreadField, left: &mut Vec<TaskId>) {
+    let instance_of = |t: &TaskId| world.task(*t).instance;
+    let loads: Vec<u64> = match field {
+        SpreadField::Instance => left.iter().map(|t| live.on(instance_of(t))).collect(),
+        SpreadField::Attribute(name) => {
+            let per_value = live.per_value(world, name);
+            left.iter()
+                .map(|t| attribute_value(world, instance_of(t), name))
+                .map(|v| per_value.get(&v).copied().unwrap_or(0))
+                .collect()
         }
     };
-    let freed = |t: &TaskId| {
-        let inst = world.task(*t).instance;
-        let r = &world.instance(inst).remaining;
-        let already: i64 = stopping
-            .iter()
-            .filter(|s| world.task(**s).instance == inst)
-            .map(amount)
-            .sum();
-        let now = match field {
-            BinpackField::Cpu => r.cpu,
-            BinpackField::Memory => r.memory_mib,
-        };
-        now + already + amount(t)
+    keep_best(left, &loads);
+}
+
+/// binpack: keeps the tasks on the instance with the most of `field` available once the task and
+/// the pass's stopped tasks are gone.
+fn keep_most_freed(
+    world: &World,
+    freed: &BTreeMap<InstanceId, Freed>,
+    field: BinpackField,
+    left: &mut Vec<TaskId>,
+) {
+    let available_after: Vec<i64> = left
+        .iter()
+        .map(|t| {
+            let task = world.task(*t);
+            let remaining = &world.instance(task.instance).remaining;
+            let now = Freed {
+                cpu: remaining.cpu,
+                memory_mib: remaining.memory_mib,
+            };
+            let own = Freed {
+                cpu: task.allocation.cpu,
+                memory_mib: task.allocation.memory_mib,
+            };
+            let stopped = freed.get(&task.instance).copied().unwrap_or_default();
+            now.of(field) + stopped.of(field) + own.of(field)
+        })
+        .collect();
+    keep_best(left, &available_after);
+}
+
+/// Keeps the items of `left` whose score (same index in `scores`) is the highest, in order.
+fn keep_best<T: Ord + Copy>(left: &mut Vec<TaskId>, scores: &[T]) {
+    let Some(best) = scores.iter().copied().max() else {
+        return;
     };
-    let best = left.iter().map(freed).max().unwrap_or(0);
-    left.iter().copied().filter(|t| freed(t) == best).collect()
+    let mut kept = scores.iter().map(|s| *s == best);
+    left.retain(|_| kept.next().unwrap_or(false));
 }
 
 #[cfg(test)]
@@ -174,6 +330,380 @@ mod tests {
             },
             "service:web",
         )
+    }
+
+    /// The plainly written version `ScaleInPass` must agree with, pick for pick and draw for
+    /// draw: it recounts the group and builds a string key per instance and task on every call.
+    mod reference {
+        use super::super::super::strategy::{BinpackField, SpreadField, Strategy};
+        use super::super::default_service_strategies;
+        use crate::ids::{ClusterId, InstanceId, TaskId};
+        use crate::rng::{Purpose, RngStreams};
+        use crate::world::World;
+        use std::collections::BTreeMap;
+
+        /// The task to stop among `tasks`, with `stopping` counted as gone.
+        pub fn choose_task_to_stop(
+            world: &World,
+            cluster: ClusterId,
+            group: &str,
+            tasks: &[TaskId],
+            strategies: &[Strategy],
+            stopping: &[TaskId],
+            rng: &mut RngStreams,
+        ) -> Option<TaskId> {
+            let defaults;
+            let strategies = if strategies.is_empty() {
+                defaults = default_service_strategies();
+                &defaults
+            } else {
+                strategies
+            };
+            let mut left: Vec<TaskId> = tasks.to_vec();
+            left.sort_unstable();
+            for s in strategies {
+                if left.len() <= 1 {
+                    break;
+                }
+                left = match s {
+                    Strategy::Random => break,
+                    Strategy::Spread(field) => {
+                        most_loaded(world, cluster, group, &left, field, stopping)
+                    }
+                    Strategy::Binpack(field) => most_freed(world, &left, *field, stopping),
+                };
+            }
+            let pick = rng.below(Purpose::Placement, left.len() as u64) as usize;
+            left.get(pick).copied()
+        }
+
+        /// The bucket key of a task's instance for a spread field.
+        fn key(world: &World, task: TaskId, field: &SpreadField) -> String {
+            instance_key(world, world.task(task).instance, field)
+        }
+
+        /// The bucket key of an instance for a spread field.
+        fn instance_key(world: &World, instance: InstanceId, field: &SpreadField) -> String {
+            let inst = world.instance(instance);
+            match field {
+                SpreadField::Instance => format!("instance:{}", inst.id.0),
+                SpreadField::Attribute(name) => match inst.attributes.get(name) {
+                    Some(v) => format!("value:{}", v.as_deref().unwrap_or("")),
+                    None => "missing".into(),
+                },
+            }
+        }
+
+        fn most_loaded(
+            world: &World,
+            cluster: ClusterId,
+            group: &str,
+            left: &[TaskId],
+            field: &SpreadField,
+            stopping: &[TaskId],
+        ) -> Vec<TaskId> {
+            let mut per_instance: BTreeMap<InstanceId, u64> = BTreeMap::new();
+            for task in world.group_tasks(cluster, group) {
+                if !stopping.contains(&task.id) {
+                    *per_instance.entry(task.instance).or_insert(0) += 1;
+                }
+            }
+            let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+            for (instance, n) in per_instance {
+                *counts
+                    .entry(instance_key(world, instance, field))
+                    .or_insert(0) += n;
+            }
+            let loads: Vec<u64> = left
+                .iter()
+                .map(|t| counts.get(&key(world, *t, field)).copied().unwrap_or(0))
+                .collect();
+            let best = loads.iter().copied().max().unwrap_or(0);
+            left.iter()
+                .zip(&loads)
+                .filter(|(_, n)| **n == best)
+                .map(|(t, _)| *t)
+                .collect()
+        }
+
+        fn most_freed(
+            world: &World,
+            left: &[TaskId],
+            field: BinpackField,
+            stopping: &[TaskId],
+        ) -> Vec<TaskId> {
+            let amount = |t: &TaskId| {
+                let a = &world.task(*t).allocation;
+                match field {
+                    BinpackField::Cpu => a.cpu,
+                    BinpackField::Memory => a.memory_mib,
+                }
+            };
+            let freed = |t: &TaskId| {
+                let inst = world.task(*t).instance;
+                let r = &world.instance(inst).remaining;
+                let already: i64 = stopping
+                    .iter()
+                    .filter(|s| world.task(**s).instance == inst)
+                    .map(amount)
+                    .sum();
+                let now = match field {
+                    BinpackField::Cpu => r.cpu,
+                    BinpackField::Memory => r.memory_mib,
+                };
+                now + already + amount(t)
+            };
+            let best = left.iter().map(freed).max().unwrap_or(0);
+            left.iter().copied().filter(|t| freed(t) == best).collect()
+        }
+    }
+
+    /// Property tests: on generated worlds, `ScaleInPass` picks what `reference` picks.
+    mod same_picks {
+        use super::super::super::filters::test_support::Fixture;
+        use super::super::*;
+        use super::reference;
+        use crate::resources::Requirement;
+        use crate::task::DesiredStatus;
+        use proptest::prelude::{
+            Just, ProptestConfig, any, prop, prop_assert_eq, prop_oneof, proptest,
+        };
+        use proptest::strategy::Strategy as _;
+
+        const GROUPS: [&str; 3] = ["service:web", "service:api", "family:batch"];
+        const AZ: &str = "ecs.availability-zone";
+
+        /// An instance's zone: three values, a present attribute with an empty or no value, or
+        /// no attribute at all.
+        fn zone(choice: u8) -> Option<Option<String>> {
+            match choice {
+                0..=2 => Some(Some(["a", "b", "c"][choice as usize].into())),
+                3 => Some(Some(String::new())),
+                4 => Some(None),
+                _ => None,
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        struct TaskSpec {
+            instance: usize,
+            group: usize,
+            cpu: i64,
+            memory_mib: i64,
+            /// desiredStatus STOPPED: out of its group.
+            stopped: bool,
+        }
+
+        #[derive(Clone, Debug)]
+        struct Case {
+            /// Per instance: zone choice, rack choice, registered CPU and memory.
+            instances: Vec<(u8, u8, i64, i64)>,
+            tasks: Vec<TaskSpec>,
+            group: usize,
+            /// Indices into `tasks` (modulo), in any order, repeats allowed.
+            candidates: Vec<usize>,
+            stopping: Vec<usize>,
+            /// Tasks stopped between picks without being picked (e.g. unhealthy replacements).
+            stopped_between: Vec<usize>,
+            picks: usize,
+            strategies: Vec<Strategy>,
+            seed: u64,
+        }
+
+        fn atoms() -> Vec<Strategy> {
+            vec![
+                Strategy::Random,
+                Strategy::Spread(SpreadField::Attribute(AZ.into())),
+                Strategy::Spread(SpreadField::Attribute("rack".into())),
+                Strategy::Spread(SpreadField::Instance),
+                Strategy::Binpack(BinpackField::Cpu),
+                Strategy::Binpack(BinpackField::Memory),
+            ]
+        }
+
+        /// The lists services use, then arbitrary combinations of up to four strategies.
+        fn strategy_list() -> impl proptest::strategy::Strategy<Value = Vec<Strategy>> {
+            let a = atoms();
+            let named = vec![
+                vec![],
+                default_service_strategies(),
+                vec![a[1].clone()],
+                vec![a[3].clone()],
+                vec![a[4].clone()],
+                vec![a[5].clone()],
+                vec![a[0].clone()],
+                vec![a[1].clone(), a[5].clone()],
+                vec![a[5].clone(), a[1].clone(), a[3].clone()],
+                vec![a[4].clone(), a[5].clone()],
+                vec![a[1].clone(), a[0].clone()],
+            ];
+            prop_oneof![
+                prop::sample::select(named),
+                prop::collection::vec(prop::sample::select(a), 0..5),
+            ]
+        }
+
+        fn task_spec(instances: usize) -> impl proptest::strategy::Strategy<Value = TaskSpec> {
+            (
+                0..instances,
+                0..GROUPS.len(),
+                prop::sample::select(vec![0i64, 128, 256, 512]),
+                prop::sample::select(vec![0i64, 256, 512]),
+                prop::bool::weighted(0.15),
+            )
+                .prop_map(|(instance, group, cpu, memory_mib, stopped)| TaskSpec {
+                    instance,
+                    group,
+                    cpu,
+                    memory_mib,
+                    stopped,
+                })
+        }
+
+        fn case() -> impl proptest::strategy::Strategy<Value = Case> {
+            let instance = (
+                0u8..6,
+                0u8..3,
+                prop::sample::select(vec![2048i64, 4096]),
+                prop::sample::select(vec![2048i64, 4096]),
+            );
+            prop::collection::vec(instance, 1..10)
+                .prop_flat_map(|instances| {
+                    let n = instances.len();
+                    (
+                        Just(instances),
+                        prop::collection::vec(task_spec(n), 0..40),
+                        0..GROUPS.len(),
+                        prop::collection::vec(0usize..1000, 0..30),
+                        prop::collection::vec(0usize..1000, 0..6),
+                        prop::collection::vec(0usize..1000, 0..4),
+                        1usize..6,
+                        strategy_list(),
+                        any::<u64>(),
+                    )
+                })
+                .prop_map(
+                    |(instances, tasks, group, candidates, stopping, between, picks, s, seed)| {
+                        Case {
+                            instances,
+                            tasks,
+                            group,
+                            candidates,
+                            stopping,
+                            stopped_between: between,
+                            picks,
+                            strategies: s,
+                            seed,
+                        }
+                    },
+                )
+        }
+
+        fn world(case: &Case) -> (Fixture, Vec<TaskId>) {
+            let mut f = Fixture::new(case.instances.len(), 0, 0);
+            for (i, (zone_choice, rack, cpu, memory_mib)) in case.instances.iter().enumerate() {
+                let inst = &mut f.world.instances[i];
+                inst.attributes.clear();
+                if let Some(z) = zone(*zone_choice) {
+                    inst.attributes.insert(AZ.into(), z);
+                }
+                if *rack > 0 {
+                    inst.attributes
+                        .insert("rack".into(), Some(format!("r{rack}")));
+                }
+                inst.remaining.cpu = *cpu;
+                inst.remaining.memory_mib = *memory_mib;
+            }
+            let mut ids = Vec::new();
+            for spec in &case.tasks {
+                let req = Requirement {
+                    cpu: spec.cpu,
+                    memory_mib: spec.memory_mib,
+                    ..Default::default()
+                };
+                let id = f.place_in_group(spec.instance, req, GROUPS[spec.group]);
+                if spec.stopped {
+                    f.world.tasks[id.index()].desired_status = DesiredStatus::Stopped;
+                    f.world.leave_group(id);
+                }
+                ids.push(id);
+            }
+            (f, ids)
+        }
+
+        /// The tasks at `indices` (taken modulo the number of tasks).
+        fn pick_out(ids: &[TaskId], indices: &[usize]) -> Vec<TaskId> {
+            if ids.is_empty() {
+                return Vec::new();
+            }
+            indices.iter().map(|i| ids[i % ids.len()]).collect()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// One call: the same task, and the Placement stream left in the same state.
+            #[test]
+            fn one_pick_matches_the_reference(case in case()) {
+                let (f, ids) = world(&case);
+                let group = GROUPS[case.group];
+                let candidates = pick_out(&ids, &case.candidates);
+                let stopping = pick_out(&ids, &case.stopping);
+                let mut rng_ref = RngStreams::new(case.seed);
+                let mut rng_fast = RngStreams::new(case.seed);
+                let expected = reference::choose_task_to_stop(
+                    &f.world, ClusterId(0), group, &candidates, &case.strategies, &stopping,
+                    &mut rng_ref,
+                );
+                let got = choose_task_to_stop(
+                    &f.world, ClusterId(0), group, &candidates, &case.strategies, &stopping,
+                    &mut rng_fast,
+                );
+                prop_assert_eq!(got, expected);
+                prop_assert_eq!(
+                    rng_fast.below(Purpose::Placement, u64::MAX),
+                    rng_ref.below(Purpose::Placement, u64::MAX)
+                );
+            }
+
+            /// A scheduler-like loop: picks in a row, other stops in between, one pass kept
+            /// throughout against the reference called afresh with the growing stopping list.
+            #[test]
+            fn a_pass_of_picks_matches_the_reference(case in case()) {
+                let (f, ids) = world(&case);
+                let group = GROUPS[case.group];
+                let mut candidates = pick_out(&ids, &case.candidates);
+                let mut stopping = pick_out(&ids, &case.stopping);
+                let between = pick_out(&ids, &case.stopped_between);
+                let mut rng_ref = RngStreams::new(case.seed);
+                let mut rng_fast = RngStreams::new(case.seed);
+                let mut pass = ScaleInPass::new(&f.world, ClusterId(0), group, &case.strategies);
+                for t in &stopping {
+                    pass.stop(*t);
+                }
+                for round in 0..case.picks {
+                    let expected = reference::choose_task_to_stop(
+                        &f.world, ClusterId(0), group, &candidates, &case.strategies, &stopping,
+                        &mut rng_ref,
+                    );
+                    let got = pass.choose(&candidates, &mut rng_fast);
+                    prop_assert_eq!(got, expected, "pick {}", round);
+                    let Some(victim) = got else { break };
+                    candidates.retain(|t| *t != victim);
+                    stopping.push(victim);
+                    pass.stop(victim);
+                    if let Some(other) = between.get(round) {
+                        stopping.push(*other);
+                        pass.stop(*other);
+                    }
+                    prop_assert_eq!(pass.stopped(), &stopping[..]);
+                }
+                prop_assert_eq!(
+                    rng_fast.below(Purpose::Placement, u64::MAX),
+                    rng_ref.below(Purpose::Placement, u64::MAX)
+                );
+            }
+        }
     }
 
     #[test]
