@@ -7,6 +7,7 @@ use crate::resources::{Allocation, EPHEMERAL_PORTS, Gpus, Requirement};
 use crate::rng::Purpose;
 use crate::task::{Container, DesiredStatus, StopCause, StopCode, Task, TaskStatus};
 use crate::taskdef::NetworkMode;
+use crate::trace::FieldRef;
 
 impl Engine {
     /// Creates a task of `spec` on `inst`, taking `req` from it; `service` links a service task
@@ -360,28 +361,40 @@ impl Engine {
         t
     }
 
+    /// Records the task's status (`TaskStatus`), borrowing every string from the world.
     fn record_status(&mut self, id: TaskId) {
         self.audit_transition(id);
         let t = self.world.task(id);
-        let mut fields = vec![
-            ("taskId", t.uuid.clone().into()),
-            ("cluster", self.world.cluster(t.cluster).name.clone().into()),
+        let base = [
+            ("taskId", FieldRef::Str(&t.uuid)),
+            (
+                "cluster",
+                FieldRef::Str(&self.world.cluster(t.cluster).name),
+            ),
             (
                 "ec2InstanceId",
-                self.world
-                    .instance(t.instance)
-                    .ec2_instance_id
-                    .clone()
-                    .into(),
+                FieldRef::Str(&self.world.instance(t.instance).ec2_instance_id),
             ),
-            ("group", t.group.clone().into()),
-            ("status", t.last_status.as_str().into()),
+            ("group", FieldRef::Str(&t.group)),
+            ("status", FieldRef::Str(t.last_status.as_str())),
         ];
-        if let (TaskStatus::Stopped | TaskStatus::Stopping, Some(stop)) = (t.last_status, &t.stop) {
-            fields.push(("stopCode", stop.code.map_or("", StopCode::as_str).into()));
-            fields.push(("stoppedReason", stop.reason.clone().into()));
+        match (t.last_status, &t.stop) {
+            (TaskStatus::Stopped | TaskStatus::Stopping, Some(stop)) => {
+                let code = stop.code.map_or("", StopCode::as_str);
+                let [a, b, c, d, e] = base;
+                let all = [
+                    a,
+                    b,
+                    c,
+                    d,
+                    e,
+                    ("stopCode", FieldRef::Str(code)),
+                    ("stoppedReason", FieldRef::Str(&stop.reason)),
+                ];
+                self.trace.push(self.now, "TaskStatus", &all);
+            }
+            _ => self.trace.push(self.now, "TaskStatus", &base),
         }
-        self.record("TaskStatus", fields);
     }
 }
 
