@@ -11,17 +11,21 @@ use crate::time::SimTime;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+/// Bits of `Entry::order` that hold the sequence number; the class sits above them.
+const SEQ_BITS: u32 = 56;
+
+/// A queued event; `order` packs `(class, seq)` into one integer so that an entry is 24 bytes
+/// for an 8-byte event and compares as two integers.
 #[derive(Debug)]
 struct Entry<E> {
     time: SimTime,
-    class: u8,
-    seq: u64,
+    order: u64,
     event: E,
 }
 
 impl<E> Entry<E> {
-    fn key(&self) -> (SimTime, u8, u64) {
-        (self.time, self.class, self.seq)
+    fn key(&self) -> (SimTime, u64) {
+        (self.time, self.order)
     }
 }
 
@@ -68,10 +72,10 @@ impl<E> EventQueue<E> {
     pub fn push_in(&mut self, time: SimTime, class: u8, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
+        assert!(seq < 1 << SEQ_BITS, "event sequence numbers exhausted");
         self.heap.push(Reverse(Entry {
             time,
-            class,
-            seq,
+            order: (u64::from(class) << SEQ_BITS) | seq,
             event,
         }));
     }
