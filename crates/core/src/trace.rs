@@ -6,9 +6,12 @@
 //!
 //! Storage is compact, so that recording costs no allocation per record: the records, their
 //! fields and the bytes of every string value live in three growing buffers, and `records()`
-//! hands out borrowed views (`TraceRecord`) of them.
+//! hands out borrowed views (`TraceRecord`) of them. Recording does not hash either: `digest()`
+//! absorbs the records added since it was last asked, in order, so the digest is the same
+//! whenever and however often it is asked.
 
 use crate::time::SimTime;
+use std::cell::Cell;
 use std::fmt;
 
 /// A field value in a trace record, owned (what `Engine::record` callers build).
@@ -122,14 +125,15 @@ impl fmt::Display for TraceDigest {
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
-/// The records of a run, in order, with a running digest.
+/// The records of a run, in order, and their digest so far.
 #[derive(Clone, Debug)]
 pub struct Trace {
     records: Vec<Stored>,
     fields: Vec<(&'static str, Slot)>,
     /// The bytes of every string field value, back to back.
     text: String,
-    hash: u64,
+    /// How many records the digest has absorbed, and the digest of those.
+    digested: Cell<(usize, u64)>,
 }
 
 impl Default for Trace {
@@ -138,7 +142,7 @@ impl Default for Trace {
             records: Vec::new(),
             fields: Vec::new(),
             text: String::new(),
-            hash: FNV_OFFSET,
+            digested: Cell::new((0, FNV_OFFSET)),
         }
     }
 }
@@ -151,7 +155,6 @@ impl Trace {
         kind: &'static str,
         fields: &[(&'static str, FieldRef<'_>)],
     ) {
-        self.hash = absorb_record(self.hash, time, kind, fields);
         let fields_start = self.fields.len();
         for (key, value) in fields {
             let slot = self.store(*value);
@@ -205,28 +208,29 @@ impl Trace {
         self.records.is_empty()
     }
 
+    /// The digest of every record so far (absorbing the ones added since the last call).
     pub fn digest(&self) -> TraceDigest {
-        TraceDigest(self.hash)
+        let (done, mut hash) = self.digested.get();
+        for stored in &self.records[done..] {
+            hash = absorb_record(hash, self.view(stored));
+        }
+        self.digested.set((self.records.len(), hash));
+        TraceDigest(hash)
     }
 }
 
 /// The digest after one more record: its canonical encoding is the time (little-endian), the
 /// kind, then per field the key and the tagged value (`s` + string, `i` + i64, `T`/`F`), then `\n`;
 /// every string is preceded by its length as a little-endian u64.
-fn absorb_record(
-    hash: u64,
-    time: SimTime,
-    kind: &str,
-    fields: &[(&'static str, FieldRef<'_>)],
-) -> u64 {
-    let mut h = absorb(hash, &time.0.to_le_bytes());
-    h = absorb_str(h, kind);
-    for (key, value) in fields {
+fn absorb_record(hash: u64, record: TraceRecord<'_>) -> u64 {
+    let mut h = absorb(hash, &record.time.0.to_le_bytes());
+    h = absorb_str(h, record.kind);
+    for (key, value) in record.fields() {
         h = absorb_str(h, key);
         h = match value {
             FieldRef::Str(s) => absorb_str(absorb(h, b"s"), s),
             FieldRef::Int(i) => absorb(absorb(h, b"i"), &i.to_le_bytes()),
-            FieldRef::Bool(b) => absorb(h, if *b { b"T" } else { b"F" }),
+            FieldRef::Bool(b) => absorb(h, if b { b"T" } else { b"F" }),
         };
     }
     absorb(h, b"\n")
@@ -282,6 +286,20 @@ mod tests {
 
     /// Computed with the encoding above by an independent implementation.
     const KNOWN_DIGEST: &str = "b4a302e49718c929";
+
+    #[test]
+    fn asking_for_the_digest_midway_changes_nothing() {
+        let mut a = Trace::default();
+        push(&mut a, 1, "k", 1);
+        let midway = a.digest();
+        push(&mut a, 2, "k", 2);
+        let mut b = Trace::default();
+        push(&mut b, 1, "k", 1);
+        push(&mut b, 2, "k", 2);
+        assert_ne!(midway, b.digest());
+        assert_eq!(a.digest(), b.digest());
+        assert_eq!(a.digest(), a.clone().digest());
+    }
 
     #[test]
     fn field_boundaries_matter() {
