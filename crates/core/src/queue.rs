@@ -200,7 +200,7 @@ mod tests {
             let (time, class) = (SimTime((x >> 33) % 50), ((x >> 20) % 2) as u8);
             q.push_in(time, class, i);
             model.insert((time, class, i));
-            if (x >> 40) % 3 == 0 {
+            if (x >> 40).is_multiple_of(3) {
                 let want = model.pop_first().map(|(t, _, e)| (t, e));
                 assert_eq!(q.pop(), want);
             }
