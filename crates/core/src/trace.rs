@@ -3,16 +3,33 @@
 //! Each record is a kind plus ordered fields of plain values, so the report crate can render it
 //! without knowing the model. The digest is FNV-1a (64-bit) over a canonical byte encoding of every
 //! record in order: the same run always gives the same digest on any machine.
+//!
+//! Storage is compact, so that recording costs no allocation per record: the records, their
+//! fields and the bytes of every string value live in three growing buffers, and `records()`
+//! hands out borrowed views (`TraceRecord`) of them. Recording does not hash either: `digest()`
+//! absorbs the records added since it was last asked, in order, so the digest is the same
+//! whenever and however often it is asked.
 
 use crate::time::SimTime;
+use std::cell::Cell;
 use std::fmt;
 
-/// A field value in a trace record.
+/// A field value in a trace record, owned (what `Engine::record` callers build).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Field {
     Str(String),
     Int(i64),
     Bool(bool),
+}
+
+impl Field {
+    pub fn as_ref(&self) -> FieldRef<'_> {
+        match self {
+            Field::Str(s) => FieldRef::Str(s),
+            Field::Int(i) => FieldRef::Int(*i),
+            Field::Bool(b) => FieldRef::Bool(*b),
+        }
+    }
 }
 
 impl From<&str> for Field {
@@ -41,12 +58,58 @@ impl From<bool> for Field {
     }
 }
 
-/// One simulated event.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TraceRecord {
+/// A field value in a trace record, borrowed (what the trace stores and hands out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldRef<'a> {
+    Str(&'a str),
+    Int(i64),
+    Bool(bool),
+}
+
+/// One simulated event, as a view into the trace.
+#[derive(Clone, Copy, Debug)]
+pub struct TraceRecord<'a> {
     pub time: SimTime,
     pub kind: &'static str,
-    pub fields: Vec<(&'static str, Field)>,
+    fields: &'a [(&'static str, Slot)],
+    text: &'a str,
+}
+
+impl<'a> TraceRecord<'a> {
+    /// The fields in the order they were recorded.
+    pub fn fields(&self) -> impl ExactSizeIterator<Item = (&'static str, FieldRef<'a>)> + 'a {
+        let text = self.text;
+        self.fields.iter().map(move |(k, v)| (*k, v.get(text)))
+    }
+}
+
+/// A stored field value: a string is a range of the trace's text buffer.
+#[derive(Clone, Copy, Debug)]
+enum Slot {
+    Str { start: usize, len_bytes: u32 },
+    Int(i64),
+    Bool(bool),
+}
+
+impl Slot {
+    fn get(self, text: &str) -> FieldRef<'_> {
+        match self {
+            Slot::Str { start, len_bytes } => {
+                FieldRef::Str(&text[start..start + len_bytes as usize])
+            }
+            Slot::Int(i) => FieldRef::Int(i),
+            Slot::Bool(b) => FieldRef::Bool(b),
+        }
+    }
+}
+
+/// A stored record: its fields are `fields[fields_start..fields_end]`.
+#[derive(Clone, Copy, Debug)]
+struct Stored {
+    time: SimTime,
+    kind: &'static str,
+    fields_start: usize,
+    fields_end: usize,
 }
 
 /// A stable 64-bit hash of a whole trace.
@@ -62,58 +125,79 @@ impl fmt::Display for TraceDigest {
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
-/// The records of a run, in order, with a running digest.
+/// The records of a run, in order, and their digest so far.
 #[derive(Clone, Debug)]
 pub struct Trace {
-    records: Vec<TraceRecord>,
-    hash: u64,
+    records: Vec<Stored>,
+    fields: Vec<(&'static str, Slot)>,
+    /// The bytes of every string field value, back to back.
+    text: String,
+    /// How many records the digest has absorbed, and the digest of those.
+    digested: Cell<(usize, u64)>,
 }
 
 impl Default for Trace {
     fn default() -> Self {
         Trace {
             records: Vec::new(),
-            hash: FNV_OFFSET,
+            fields: Vec::new(),
+            text: String::new(),
+            digested: Cell::new((0, FNV_OFFSET)),
         }
     }
 }
 
 impl Trace {
-    pub fn push(&mut self, record: TraceRecord) {
-        self.absorb(&record.time.0.to_le_bytes());
-        self.absorb_str(record.kind);
-        for (key, value) in &record.fields {
-            self.absorb_str(key);
-            match value {
-                Field::Str(s) => {
-                    self.absorb(b"s");
-                    self.absorb_str(s);
-                }
-                Field::Int(i) => {
-                    self.absorb(b"i");
-                    self.absorb(&i.to_le_bytes());
-                }
-                Field::Bool(b) => self.absorb(if *b { b"T" } else { b"F" }),
+    /// Appends a record: `kind` at `time` with `fields` in order.
+    pub fn push(
+        &mut self,
+        time: SimTime,
+        kind: &'static str,
+        fields: &[(&'static str, FieldRef<'_>)],
+    ) {
+        let fields_start = self.fields.len();
+        for (key, value) in fields {
+            let slot = self.store(*value);
+            self.fields.push((key, slot));
+        }
+        self.records.push(Stored {
+            time,
+            kind,
+            fields_start,
+            fields_end: self.fields.len(),
+        });
+    }
+
+    fn store(&mut self, value: FieldRef<'_>) -> Slot {
+        match value {
+            FieldRef::Str(s) => {
+                let start = self.text.len();
+                self.text.push_str(s);
+                let len_bytes = u32::try_from(s.len()).expect("a trace string under 4 GiB");
+                Slot::Str { start, len_bytes }
             }
-        }
-        self.absorb(b"\n");
-        self.records.push(record);
-    }
-
-    fn absorb_str(&mut self, s: &str) {
-        self.absorb(&(s.len() as u64).to_le_bytes());
-        self.absorb(s.as_bytes());
-    }
-
-    fn absorb(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.hash ^= u64::from(*b);
-            self.hash = self.hash.wrapping_mul(FNV_PRIME);
+            FieldRef::Int(i) => Slot::Int(i),
+            FieldRef::Bool(b) => Slot::Bool(b),
         }
     }
 
-    pub fn records(&self) -> &[TraceRecord] {
-        &self.records
+    fn view(&self, stored: &Stored) -> TraceRecord<'_> {
+        TraceRecord {
+            time: stored.time,
+            kind: stored.kind,
+            fields: &self.fields[stored.fields_start..stored.fields_end],
+            text: &self.text,
+        }
+    }
+
+    /// Every record, oldest first.
+    pub fn records(&self) -> impl DoubleEndedIterator<Item = TraceRecord<'_>> + ExactSizeIterator {
+        self.records.iter().map(|r| self.view(r))
+    }
+
+    /// The newest record.
+    pub fn last(&self) -> Option<TraceRecord<'_>> {
+        self.records.last().map(|r| self.view(r))
     }
 
     pub fn len(&self) -> usize {
@@ -124,53 +208,132 @@ impl Trace {
         self.records.is_empty()
     }
 
+    /// The digest of every record so far (absorbing the ones added since the last call).
     pub fn digest(&self) -> TraceDigest {
-        TraceDigest(self.hash)
+        let (done, mut hash) = self.digested.get();
+        for stored in &self.records[done..] {
+            hash = absorb_record(hash, self.view(stored));
+        }
+        self.digested.set((self.records.len(), hash));
+        TraceDigest(hash)
     }
+}
+
+/// The digest after one more record: its canonical encoding is the time (little-endian), the
+/// kind, then per field the key and the tagged value (`s` + string, `i` + i64, `T`/`F`), then `\n`;
+/// every string is preceded by its length as a little-endian u64.
+fn absorb_record(hash: u64, record: TraceRecord<'_>) -> u64 {
+    let mut h = absorb(hash, &record.time.0.to_le_bytes());
+    h = absorb_str(h, record.kind);
+    for (key, value) in record.fields() {
+        h = absorb_str(h, key);
+        h = match value {
+            FieldRef::Str(s) => absorb_str(absorb(h, b"s"), s),
+            FieldRef::Int(i) => absorb(absorb(h, b"i"), &i.to_le_bytes()),
+            FieldRef::Bool(b) => absorb(h, if b { b"T" } else { b"F" }),
+        };
+    }
+    absorb(h, b"\n")
+}
+
+fn absorb_str(hash: u64, s: &str) -> u64 {
+    absorb(absorb(hash, &(s.len() as u64).to_le_bytes()), s.as_bytes())
+}
+
+fn absorb(mut hash: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(FNV_PRIME);
+    }
+    hash
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn rec(t: u64, kind: &'static str, v: i64) -> TraceRecord {
-        TraceRecord {
-            time: SimTime(t),
+    fn push(trace: &mut Trace, t: u64, kind: &'static str, v: i64) {
+        trace.push(
+            SimTime(t),
             kind,
-            fields: vec![("v", Field::Int(v)), ("s", "x".into())],
-        }
+            &[("v", FieldRef::Int(v)), ("s", FieldRef::Str("x"))],
+        );
     }
 
     #[test]
     fn digest_is_stable_and_order_sensitive() {
         let mut a = Trace::default();
-        a.push(rec(1, "k", 1));
-        a.push(rec(2, "k", 2));
+        push(&mut a, 1, "k", 1);
+        push(&mut a, 2, "k", 2);
         let mut b = Trace::default();
-        b.push(rec(1, "k", 1));
-        b.push(rec(2, "k", 2));
+        push(&mut b, 1, "k", 1);
+        push(&mut b, 2, "k", 2);
         assert_eq!(a.digest(), b.digest());
         let mut c = Trace::default();
-        c.push(rec(2, "k", 2));
-        c.push(rec(1, "k", 1));
+        push(&mut c, 2, "k", 2);
+        push(&mut c, 1, "k", 1);
         assert_ne!(a.digest(), c.digest());
         assert_eq!(a.digest().to_string().len(), 16);
     }
 
     #[test]
+    fn digest_of_a_known_trace_never_changes() {
+        let mut a = Trace::default();
+        push(&mut a, 1, "k", 1);
+        a.push(SimTime(3), "b", &[("flag", FieldRef::Bool(true))]);
+        assert_eq!(a.digest().to_string(), KNOWN_DIGEST);
+    }
+
+    /// Computed with the encoding above by an independent implementation.
+    const KNOWN_DIGEST: &str = "b4a302e49718c929";
+
+    #[test]
+    fn asking_for_the_digest_midway_changes_nothing() {
+        let mut a = Trace::default();
+        push(&mut a, 1, "k", 1);
+        let midway = a.digest();
+        push(&mut a, 2, "k", 2);
+        let mut b = Trace::default();
+        push(&mut b, 1, "k", 1);
+        push(&mut b, 2, "k", 2);
+        assert_ne!(midway, b.digest());
+        assert_eq!(a.digest(), b.digest());
+        assert_eq!(a.digest(), a.clone().digest());
+    }
+
+    #[test]
     fn field_boundaries_matter() {
         let mut a = Trace::default();
-        a.push(TraceRecord {
-            time: SimTime(0),
-            kind: "k",
-            fields: vec![("ab", "c".into())],
-        });
+        a.push(SimTime(0), "k", &[("ab", FieldRef::Str("c"))]);
         let mut b = Trace::default();
-        b.push(TraceRecord {
-            time: SimTime(0),
-            kind: "k",
-            fields: vec![("a", "bc".into())],
-        });
+        b.push(SimTime(0), "k", &[("a", FieldRef::Str("bc"))]);
         assert_ne!(a.digest(), b.digest());
+    }
+
+    #[test]
+    fn records_read_back_as_pushed() {
+        let mut a = Trace::default();
+        push(&mut a, 1, "k", 1);
+        a.push(SimTime(2), "e", &[]);
+        a.push(
+            SimTime(3),
+            "b",
+            &[("s", FieldRef::Str("yz")), ("f", FieldRef::Bool(false))],
+        );
+        let kinds: Vec<_> = a
+            .records()
+            .map(|r| (r.time.0, r.kind, r.fields().len()))
+            .collect();
+        assert_eq!(kinds, vec![(1, "k", 2), (2, "e", 0), (3, "b", 2)]);
+        let last: Vec<_> = a.last().unwrap().fields().collect();
+        assert_eq!(
+            last,
+            vec![("s", FieldRef::Str("yz")), ("f", FieldRef::Bool(false))]
+        );
+        let first: Vec<_> = a.records().next().unwrap().fields().collect();
+        assert_eq!(
+            first,
+            vec![("v", FieldRef::Int(1)), ("s", FieldRef::Str("x"))]
+        );
     }
 }

@@ -186,7 +186,7 @@ impl World {
             .get_mut(&t.cluster)
             .and_then(|g| g.get_mut(&t.group))
         {
-            list.retain(|x| *x != task);
+            remove_task(list, task);
         }
     }
 
@@ -216,5 +216,17 @@ impl World {
             .iter()
             .filter(|t| matches!(self.task(**t).last_status, Pending | Provisioning))
             .count() as u64
+    }
+}
+
+/// Removes `task` from a list of tasks that holds it at most once, keeping the others' order.
+/// The world's lists are in creation order, which is id order, so a binary search finds it; a
+/// scan covers any list that is not.
+pub(crate) fn remove_task(list: &mut Vec<TaskId>, task: TaskId) {
+    match list.binary_search(&task) {
+        Ok(at) => {
+            list.remove(at);
+        }
+        Err(_) => list.retain(|t| *t != task),
     }
 }

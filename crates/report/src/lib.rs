@@ -13,7 +13,7 @@ use ecsim_api::render::resources_json;
 use ecsim_core::engine::PlacementFailure;
 use ecsim_core::resources::Resources;
 use ecsim_core::time::SimDuration;
-use ecsim_core::trace::{Field, TraceRecord};
+use ecsim_core::trace::{FieldRef, TraceRecord};
 use ecsim_scenario::{RunOutput, Scenario};
 use serde_json::{Map, Value, json};
 use std::fmt::Write;
@@ -228,19 +228,19 @@ fn failures(out: &RunOutput) -> Vec<Value> {
 }
 
 /// `events.jsonl`: one trace record a line, `{"t": ms, "event": kind, ...fields}`.
-pub fn events_jsonl(records: &[TraceRecord]) -> String {
+pub fn events_jsonl<'a>(records: impl IntoIterator<Item = TraceRecord<'a>>) -> String {
     let mut s = String::new();
     for r in records {
         let mut o = Map::new();
         o.insert("t".into(), json!(r.time.as_ms()));
         o.insert("event".into(), json!(r.kind));
-        for (k, v) in &r.fields {
+        for (k, v) in r.fields() {
             let v = match v {
-                Field::Str(x) => json!(x),
-                Field::Int(x) => json!(x),
-                Field::Bool(x) => json!(x),
+                FieldRef::Str(x) => json!(x),
+                FieldRef::Int(x) => json!(x),
+                FieldRef::Bool(x) => json!(x),
             };
-            o.insert((*k).to_string(), v);
+            o.insert(k.to_string(), v);
         }
         s.push_str(&Value::Object(o).to_string());
         s.push('\n');

@@ -416,17 +416,16 @@ impl Runner<'_> {
 
     /// The engine's last trace record, as `Kind(key=value, ...)`.
     fn last_event(&self) -> String {
-        let Some(r) = self.api.engine.trace().records().last() else {
+        let Some(r) = self.api.engine.trace().last() else {
             return "the start".into();
         };
         let fields: Vec<String> = r
-            .fields
-            .iter()
+            .fields()
             .take(4)
             .map(|(k, v)| match v {
-                ecsim_core::trace::Field::Str(s) => format!("{k}={s}"),
-                ecsim_core::trace::Field::Int(n) => format!("{k}={n}"),
-                ecsim_core::trace::Field::Bool(b) => format!("{k}={b}"),
+                ecsim_core::trace::FieldRef::Str(s) => format!("{k}={s}"),
+                ecsim_core::trace::FieldRef::Int(n) => format!("{k}={n}"),
+                ecsim_core::trace::FieldRef::Bool(b) => format!("{k}={b}"),
             })
             .collect();
         format!("{}({})", r.kind, fields.join(", "))

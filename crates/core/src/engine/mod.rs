@@ -22,7 +22,7 @@ use crate::queue::EventQueue;
 use crate::rng::RngStreams;
 use crate::time::SimTime;
 use crate::timing::Timing;
-use crate::trace::{Field, Trace, TraceRecord};
+use crate::trace::{Field, FieldRef, Trace};
 use crate::world::World;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -260,11 +260,9 @@ impl Engine {
 
     /// Appends a record to the trace at the current time.
     pub fn record(&mut self, kind: &'static str, fields: Vec<(&'static str, Field)>) {
-        self.trace.push(TraceRecord {
-            time: self.now,
-            kind,
-            fields,
-        });
+        let fields: Vec<(&'static str, FieldRef<'_>)> =
+            fields.iter().map(|(k, v)| (*k, v.as_ref())).collect();
+        self.trace.push(self.now, kind, &fields);
     }
 
     fn schedule(&mut self, at: SimTime, event: Event) {

@@ -3,10 +3,13 @@
 
 use super::{Engine, Event, RunSpec};
 use crate::ids::{InstanceId, ServiceId, TaskDefId, TaskId};
+use crate::instance::Instance;
 use crate::resources::{Allocation, EPHEMERAL_PORTS, Gpus, Requirement};
 use crate::rng::Purpose;
 use crate::task::{Container, DesiredStatus, StopCause, StopCode, Task, TaskStatus};
 use crate::taskdef::NetworkMode;
+use crate::trace::FieldRef;
+use crate::world::remove_task;
 
 impl Engine {
     /// Creates a task of `spec` on `inst`, taking `req` from it; `service` links a service task
@@ -150,29 +153,11 @@ impl Engine {
 
     /// Gives a stopped task's allocation back to its instance.
     fn release(&mut self, task: TaskId) {
-        let t = &self.world.tasks[task.index()];
-        let (inst, a) = (t.instance, t.allocation.clone());
-        let i = self.instance_mut(inst);
-        let r = &mut i.remaining;
-        r.cpu += a.cpu;
-        r.memory_mib += a.memory_mib;
-        a.ports_tcp.iter().for_each(|p| {
-            r.ports_tcp.remove(p);
-        });
-        a.ports_udp.iter().for_each(|p| {
-            r.ports_udp.remove(p);
-        });
-        match &mut r.gpus {
-            Some(Gpus::Count(n)) => *n += a.gpus,
-            Some(Gpus::Ids(ids)) => ids.extend(a.gpu_ids.iter().cloned()),
-            None => {}
-        }
-        a.dynamic_ports.iter().for_each(|p| {
-            i.dynamic_ports_in_use.remove(p);
-        });
-        if a.eni {
-            i.task_enis -= 1;
-        }
+        let world = &mut self.world;
+        let t = &world.tasks[task.index()];
+        let i = &mut world.instances[t.instance.index()];
+        i.version += 1;
+        give_back(i, &t.allocation);
     }
 
     pub(super) fn on_task_provisioned(&mut self, id: TaskId) {
@@ -271,9 +256,9 @@ impl Engine {
     fn forget_stopped(&mut self, id: TaskId) {
         let t = self.world.task(id);
         let (inst, service) = (t.instance, t.service.map(|(s, _)| s));
-        self.instance_mut(inst).tasks.retain(|t| *t != id);
+        remove_task(&mut self.instance_mut(inst).tasks, id);
         if let Some(s) = service {
-            self.service_mut(s).tasks.retain(|t| *t != id);
+            remove_task(&mut self.service_mut(s).tasks, id);
         }
     }
 
@@ -360,28 +345,64 @@ impl Engine {
         t
     }
 
+    /// Records the task's status (`TaskStatus`), borrowing every string from the world.
     fn record_status(&mut self, id: TaskId) {
         self.audit_transition(id);
         let t = self.world.task(id);
-        let mut fields = vec![
-            ("taskId", t.uuid.clone().into()),
-            ("cluster", self.world.cluster(t.cluster).name.clone().into()),
+        let base = [
+            ("taskId", FieldRef::Str(&t.uuid)),
+            (
+                "cluster",
+                FieldRef::Str(&self.world.cluster(t.cluster).name),
+            ),
             (
                 "ec2InstanceId",
-                self.world
-                    .instance(t.instance)
-                    .ec2_instance_id
-                    .clone()
-                    .into(),
+                FieldRef::Str(&self.world.instance(t.instance).ec2_instance_id),
             ),
-            ("group", t.group.clone().into()),
-            ("status", t.last_status.as_str().into()),
+            ("group", FieldRef::Str(&t.group)),
+            ("status", FieldRef::Str(t.last_status.as_str())),
         ];
-        if let (TaskStatus::Stopped | TaskStatus::Stopping, Some(stop)) = (t.last_status, &t.stop) {
-            fields.push(("stopCode", stop.code.map_or("", StopCode::as_str).into()));
-            fields.push(("stoppedReason", stop.reason.clone().into()));
+        match (t.last_status, &t.stop) {
+            (TaskStatus::Stopped | TaskStatus::Stopping, Some(stop)) => {
+                let code = stop.code.map_or("", StopCode::as_str);
+                let [a, b, c, d, e] = base;
+                let all = [
+                    a,
+                    b,
+                    c,
+                    d,
+                    e,
+                    ("stopCode", FieldRef::Str(code)),
+                    ("stoppedReason", FieldRef::Str(&stop.reason)),
+                ];
+                self.trace.push(self.now, "TaskStatus", &all);
+            }
+            _ => self.trace.push(self.now, "TaskStatus", &base),
         }
-        self.record("TaskStatus", fields);
+    }
+}
+
+/// Returns an allocation's resources to the instance that held them.
+fn give_back(i: &mut Instance, a: &Allocation) {
+    let r = &mut i.remaining;
+    r.cpu += a.cpu;
+    r.memory_mib += a.memory_mib;
+    a.ports_tcp.iter().for_each(|p| {
+        r.ports_tcp.remove(p);
+    });
+    a.ports_udp.iter().for_each(|p| {
+        r.ports_udp.remove(p);
+    });
+    match &mut r.gpus {
+        Some(Gpus::Count(n)) => *n += a.gpus,
+        Some(Gpus::Ids(ids)) => ids.extend(a.gpu_ids.iter().cloned()),
+        None => {}
+    }
+    a.dynamic_ports.iter().for_each(|p| {
+        i.dynamic_ports_in_use.remove(p);
+    });
+    if a.eni {
+        i.task_enis -= 1;
     }
 }
 
