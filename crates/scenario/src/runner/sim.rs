@@ -3,10 +3,11 @@
 use crate::model::{CrashSpec, CrashTarget, SelectBy, Selector, SimEvent, StopSpec, StopTarget};
 use ecsim_api::{Api, ApiError};
 use ecsim_core::cql;
-use ecsim_core::ids::{InstanceId, TaskId};
+use ecsim_core::ids::{ClusterId, InstanceId, TaskId};
 use ecsim_core::instance::InstanceStatus;
 use ecsim_core::rng::Purpose;
 use ecsim_core::task::TaskStatus;
+use ecsim_core::world::World;
 use serde_json::{Value, json};
 
 /// Agents to reconnect later (`disconnect_agents` with `for`): when, and which.
@@ -155,21 +156,8 @@ fn candidates(api: &Api, c: &CrashSpec) -> Result<Vec<TaskId>, ApiError> {
     let running = |t: &TaskId| w.task(*t).last_status == TaskStatus::Running;
     let tasks = &w.cluster(cluster).tasks;
     Ok(match &c.target {
-        CrashTarget::Group(group) => tasks
-            .iter()
-            .copied()
-            .filter(running)
-            .filter(|t| &w.task(*t).group == group)
-            .collect(),
-        CrashTarget::Service(s) => {
-            let group = format!("service:{s}");
-            tasks
-                .iter()
-                .copied()
-                .filter(running)
-                .filter(|t| w.task(*t).group == group)
-                .collect()
-        }
+        CrashTarget::Group(group) => running_in_group(w, cluster, group),
+        CrashTarget::Service(s) => running_in_group(w, cluster, &format!("service:{s}")),
         CrashTarget::Family(f) => tasks
             .iter()
             .copied()
@@ -187,6 +175,18 @@ fn candidates(api: &Api, c: &CrashSpec) -> Result<Vec<TaskId>, ApiError> {
             out.into_iter().filter(running).collect()
         }
     })
+}
+
+/// RUNNING tasks of a task group, in creation order, from the group's live tasks (a RUNNING
+/// task always has desiredStatus RUNNING) rather than every task the cluster ever had.
+fn running_in_group(w: &World, cluster: ClusterId, group: &str) -> Vec<TaskId> {
+    let mut ids: Vec<TaskId> = w
+        .group_tasks(cluster, group)
+        .filter(|t| t.last_status == TaskStatus::Running)
+        .map(|t| t.id)
+        .collect();
+    ids.sort_unstable();
+    ids
 }
 
 /// StopTask for every live task the spec names (none is fine).
