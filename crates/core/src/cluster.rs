@@ -27,4 +27,7 @@ pub struct Cluster {
     pub instances: Vec<InstanceId>,
     /// Every task ever started here, in creation order.
     pub tasks: Vec<TaskId>,
+    /// Instances whose status is not ACTIVE (DRAINING or INACTIVE): while there is none, no
+    /// task of the cluster sits on a draining instance, which the scheduler's fast path needs.
+    pub not_active_instances: u32,
 }

@@ -30,7 +30,44 @@ pub fn check(world: &World) -> Vec<Violation> {
         placement_site(world, t, &mut out);
     }
     task_lists(world, &mut out);
+    live_counts(world, &mut out);
     out
+}
+
+/// The counts the scheduler's fast path trusts: each deployment's tasks whose desiredStatus is
+/// RUNNING, and each cluster's instances that are not ACTIVE.
+fn live_counts(world: &World, out: &mut Vec<Violation>) {
+    for s in world.services() {
+        for (d, dep) in s.deployments.iter().enumerate() {
+            let actual = world
+                .tasks()
+                .iter()
+                .filter(|t| t.service == Some((s.id, d)))
+                .filter(|t| t.desired_status == DesiredStatus::Running)
+                .count() as u32;
+            if actual != dep.live_tasks {
+                let detail = format!(
+                    "service {} deployment {}: counted {} live tasks, has {actual}",
+                    s.name, dep.id, dep.live_tasks
+                );
+                out.push(v("live-counts", detail));
+            }
+        }
+    }
+    for (i, c) in world.clusters.iter().enumerate() {
+        let actual = c
+            .instances
+            .iter()
+            .filter(|id| world.instance(**id).status != InstanceStatus::Active)
+            .count() as u32;
+        if actual != c.not_active_instances {
+            let detail = format!(
+                "cluster {} ({i}): counted {} instances not ACTIVE, has {actual}",
+                c.name, c.not_active_instances
+            );
+            out.push(v("live-counts", detail));
+        }
+    }
 }
 
 /// The lists the engine keeps for speed hold exactly the tasks they promise: a group's list the
@@ -303,6 +340,16 @@ mod tests {
         let names: Vec<&str> = check(&f.world).iter().map(|v| v.invariant).collect();
         assert!(names.contains(&"port-held-twice"), "{names:?}");
         let _ = a;
+    }
+
+    #[test]
+    fn an_instance_drained_behind_the_counts_back_is_found() {
+        let mut f = Fixture::new(2, 4096, 4096);
+        f.world.instances[1].status = InstanceStatus::Draining;
+        let names: Vec<&str> = check(&f.world).iter().map(|v| v.invariant).collect();
+        assert_eq!(names, vec!["live-counts"]);
+        f.world.clusters[0].not_active_instances = 1;
+        assert_eq!(check(&f.world), vec![]);
     }
 
     #[test]

@@ -99,7 +99,21 @@ fn can_start(service: &Service, now: SimTime) -> bool {
         && now >= service.throttle.next_attempt_at
 }
 
+/// Whether a REPLICA service has nothing to do, known from counts without looking at its tasks:
+/// every live task belongs to the PRIMARY deployment, there are exactly `desiredCount` of them,
+/// and no instance of the cluster is draining. `replica` would then keep every task, replace
+/// none and start none (and draw nothing), so most reconciles of a big fleet cost O(1).
+fn settled(world: &World, service: &Service) -> bool {
+    let live: u32 = service.deployments.iter().map(|d| d.live_tasks).sum();
+    live == service.desired_count
+        && service.primary().live_tasks == live
+        && world.cluster(service.cluster).not_active_instances == 0
+}
+
 fn replica(world: &World, service: &Service, now: SimTime, rng: &mut RngStreams) -> Vec<Action> {
+    if settled(world, service) {
+        return Vec::new();
+    }
     let all = tasks(world, service);
     let primary = service.primary_index();
     let deployment_of = |t: TaskId| world.task(t).service.map_or(primary, |(_, d)| d);

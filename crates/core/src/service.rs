@@ -127,6 +127,8 @@ pub struct Deployment {
     pub failed_tasks: u32,
     /// Whether a task of this deployment has reached RUNNING.
     pub had_running_task: bool,
+    /// Tasks of this deployment whose desiredStatus is RUNNING.
+    pub live_tasks: u32,
     pub created_at: SimTime,
     pub updated_at: SimTime,
 }

@@ -142,7 +142,8 @@ impl Engine {
 
     /// A scheduler pass never takes healthy tasks below the minimum, nor the total above the
     /// maximum, by its own moves (what was already beyond a limit may stay there).
-    pub(super) fn audit_scheduler(&mut self, id: ServiceId, before: ServiceLoad) {
+    pub(super) fn audit_scheduler(&mut self, id: ServiceId, before: Option<ServiceLoad>) {
+        let Some(before) = before else { return };
         if !self.audit.enabled || self.world.service(id).scheduling == Scheduling::Daemon {
             return;
         }

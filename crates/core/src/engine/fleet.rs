@@ -53,6 +53,7 @@ impl Engine {
         }
         let id = ClusterId(self.world.clusters.len() as u32);
         self.world.clusters.push(Cluster {
+            not_active_instances: 0,
             name: name.to_string(),
             status: ClusterStatus::Active,
             created_at: self.now,
@@ -186,9 +187,16 @@ impl Engine {
 
     pub(crate) fn set_instance_status(&mut self, id: InstanceId, status: InstanceStatus) {
         let inst = self.instance_mut(id);
+        let was_active = inst.status == InstanceStatus::Active;
         inst.status = status;
         let ec2 = inst.ec2_instance_id.clone();
         let cluster = self.world.instance(id).cluster;
+        let not_active = &mut self.world.clusters[cluster.index()].not_active_instances;
+        match (was_active, status == InstanceStatus::Active) {
+            (true, false) => *not_active += 1,
+            (false, true) => *not_active -= 1,
+            _ => {}
+        }
         self.index.update(&self.world, id);
         self.wake_services(cluster);
         self.record(

@@ -40,7 +40,8 @@ impl Engine {
             self.epoch_unix_ms,
             &mut self.rng,
         );
-        let before = self.service_load(id);
+        // The load before, for the audit only (it costs a walk over the service's tasks).
+        let before = self.audit.enabled.then(|| self.service_load(id));
         let changed = self.apply(id, &actions);
         self.audit_scheduler(id, before);
         self.retire_deployments(id);
@@ -190,6 +191,7 @@ impl Engine {
         let t = self.create_task(spec, inst, &req, Some((id, dep)));
         let s = self.service_mut(id);
         s.tasks.push(t);
+        s.deployments[dep].live_tasks += 1;
         s.last_failure_message = None;
         t
     }
@@ -255,6 +257,13 @@ impl Engine {
     /// left (or only STOPPING ones) becomes INACTIVE.
     fn retire_deployments(&mut self, id: ServiceId) {
         let s = self.world.service(id);
+        let nothing_to_retire = s.status != ServiceStatus::Draining
+            && s.deployments
+                .iter()
+                .all(|d| d.status != DeploymentStatus::Active);
+        if nothing_to_retire {
+            return;
+        }
         let mut busy = vec![false; s.deployments.len()];
         let mut running_or_pending = 0;
         for t in &s.tasks {

@@ -89,6 +89,7 @@ impl Engine {
             rollout_reason: String::new(),
             failed_tasks: 0,
             had_running_task: false,
+            live_tasks: 0,
             created_at: self.now,
             updated_at: self.now,
         }

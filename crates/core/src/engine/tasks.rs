@@ -326,6 +326,9 @@ impl Engine {
             return;
         }
         self.task_mut(id).desired_status = DesiredStatus::Stopped;
+        if let Some((sid, dep)) = self.world.task(id).service {
+            self.service_mut(sid).deployments[dep].live_tasks -= 1;
+        }
         self.world.leave_group(id);
         let t = self.world.task(id);
         let (group, inst) = (t.group.clone(), t.instance);

@@ -21,6 +21,7 @@ impl Fixture {
     pub fn new(n: usize, cpu: i64, memory_mib: i64) -> Fixture {
         let mut world = World::default();
         world.clusters.push(Cluster {
+            not_active_instances: 0,
             name: "default".into(),
             status: ClusterStatus::Active,
             created_at: SimTime::ZERO,
