@@ -87,7 +87,8 @@ type GroupZones = BTreeMap<Zone, GroupZone>;
 
 #[derive(Clone, Debug, Default)]
 pub struct PlacementIndex {
-    pools: BTreeMap<(ClusterId, Zone), Pool>,
+    /// cluster → zone → placeable instances.
+    pools: BTreeMap<ClusterId, BTreeMap<Zone, Pool>>,
     filed: Vec<Option<Filed>>,
     /// cluster → group → zone → live tasks.
     groups: BTreeMap<ClusterId, BTreeMap<String, GroupZones>>,
@@ -106,9 +107,14 @@ pub enum Indexed {
 }
 
 fn zone_of(inst: &Instance) -> Zone {
+    zone_ref(inst).map(str::to_string)
+}
+
+/// The instance's zone bucket, borrowed (a present attribute without a value is "").
+fn zone_ref(inst: &Instance) -> Option<&str> {
     inst.attributes
         .get(ZONE_ATTRIBUTE)
-        .map(|v| v.clone().unwrap_or_default())
+        .map(|v| v.as_deref().unwrap_or(""))
 }
 
 fn insert_sorted(ids: &mut Sorted, id: InstanceId) {
@@ -125,6 +131,13 @@ fn remove_sorted(ids: &mut Sorted, id: InstanceId) {
 
 fn file_amount(sets: &mut BTreeMap<i64, Sorted>, amount: i64, id: InstanceId) {
     insert_sorted(sets.entry(amount).or_default(), id);
+}
+
+fn refile_amount(sets: &mut BTreeMap<i64, Sorted>, from: i64, to: i64, id: InstanceId) {
+    if from != to {
+        unfile_amount(sets, from, id);
+        file_amount(sets, to, id);
+    }
 }
 
 fn unfile_amount(sets: &mut BTreeMap<i64, Sorted>, amount: i64, id: InstanceId) {
@@ -145,37 +158,54 @@ impl PlacementIndex {
             self.filed.resize(i + 1, None);
             self.counted_zone.resize(i + 1, None);
         }
-        let zone = zone_of(inst);
-        if zone != self.counted_zone[i] {
-            self.move_counts(world, id, zone.clone());
+        let zone = zone_ref(inst);
+        if zone != self.counted_zone[i].as_deref() {
+            self.move_counts(world, id, zone.map(str::to_string));
         }
         let placeable = inst.status == InstanceStatus::Active && inst.agent_connected;
-        let want = placeable.then_some(Filed {
-            cluster: inst.cluster,
-            zone,
-            memory_mib: inst.remaining.memory_mib,
-            cpu: inst.remaining.cpu,
-        });
-        if self.filed[i] == want {
+        let (memory_mib, cpu) = (inst.remaining.memory_mib, inst.remaining.cpu);
+        // The usual change, a reservation or a release, stays in the same pool: only the
+        // amounts move, without touching the pool's id-ordered members.
+        if let Some(f) = self.filed[i].as_mut()
+            && placeable
+            && f.cluster == inst.cluster
+            && f.zone.as_deref() == zone
+        {
+            let pool = self
+                .pools
+                .get_mut(&f.cluster)
+                .and_then(|z| z.get_mut(&f.zone))
+                .expect("a filed instance is in its pool");
+            refile_amount(&mut pool.by_memory, f.memory_mib, memory_mib, id);
+            refile_amount(&mut pool.by_cpu, f.cpu, cpu, id);
+            (f.memory_mib, f.cpu) = (memory_mib, cpu);
             return;
         }
         if let Some(old) = self.filed[i].take() {
             self.unfile(id, old);
         }
-        if let Some(new) = &want {
-            let pool = self
-                .pools
-                .entry((new.cluster, new.zone.clone()))
-                .or_default();
+        if placeable {
+            let new = Filed {
+                cluster: inst.cluster,
+                zone: zone.map(str::to_string),
+                memory_mib,
+                cpu,
+            };
+            let zones = self.pools.entry(new.cluster).or_default();
+            let pool = zones.entry(new.zone.clone()).or_default();
             insert_sorted(&mut pool.members, id);
             file_amount(&mut pool.by_memory, new.memory_mib, id);
             file_amount(&mut pool.by_cpu, new.cpu, id);
+            self.filed[i] = Some(new);
         }
-        self.filed[i] = want;
     }
 
     fn unfile(&mut self, id: InstanceId, old: Filed) {
-        if let Some(pool) = self.pools.get_mut(&(old.cluster, old.zone)) {
+        if let Some(pool) = self
+            .pools
+            .get_mut(&old.cluster)
+            .and_then(|z| z.get_mut(&old.zone))
+        {
             remove_sorted(&mut pool.members, id);
             unfile_amount(&mut pool.by_memory, old.memory_mib, id);
             unfile_amount(&mut pool.by_cpu, old.cpu, id);
@@ -233,9 +263,10 @@ impl PlacementIndex {
         let group = self.groups.get(&cluster).and_then(|g| g.get(input.group));
         let zones: Vec<ZoneView<'_>> = self
             .pools
-            .range((cluster, None)..)
-            .take_while(|((c, _), _)| *c == cluster)
-            .map(|((_, zone), pool)| {
+            .get(&cluster)
+            .into_iter()
+            .flatten()
+            .map(|(zone, pool)| {
                 let counts = group.and_then(|g| g.get(zone));
                 ZoneView {
                     pool,
