@@ -418,7 +418,7 @@ fn order_and_draw(
     let mut winners: Vec<(Key<'_>, i64)> = Vec::new();
     for s in strategies {
         if STRATEGIES[s] == "random" {
-            return left[rng.below(Purpose::Placement, left.len() as u64) as usize];
+            break; // the tie-break, at once
         }
         let key = strategy_key(models, group, STRATEGIES[s]);
         let best = left.iter().map(|k| key(*k)).min().expect("non-empty");

@@ -12,7 +12,8 @@
 //!
 //! `choose` serves `binpack(cpu|memory)`, `spread(instanceId)`, `spread(attribute:
 //! ecs.availability-zone)` alone or followed by `binpack(...)` or `spread(instanceId)` (the
-//! services' default AZ balance), and no strategy at all. In each zone it finds the least valid
+//! services' default AZ balance), and no strategy at all; `random` ends a list (it is the
+//! tie-break made at once), so `[random]` (RunTask's default) is served as no strategy. In each zone it finds the least valid
 //! measure (remaining amount, or the group's tasks on the instance) by walking the pool upward
 //! from the task's requirement and checking every filter (`filters::check`), so the first that
 //! passes wins; zones are narrowed by their load exactly as the reference does. The tie-break
@@ -332,6 +333,11 @@ enum Then {
 
 impl Plan {
     fn of(strategies: &[Strategy]) -> Option<Plan> {
+        // `random` is the tie-break made at once: what follows it has no effect.
+        let strategies = match strategies.iter().position(|s| *s == Strategy::Random) {
+            Some(at) => &strategies[..at],
+            None => strategies,
+        };
         let zone = |s: &Strategy| matches!(s, Strategy::Spread(SpreadField::Attribute(a)) if a == ZONE_ATTRIBUTE);
         let then = |s: &Strategy| match s {
             Strategy::Binpack(f) => Some(Then::Binpack(*f)),

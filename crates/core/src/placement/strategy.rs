@@ -7,7 +7,8 @@
 //!   whole cluster. Instances without the attribute form one bucket of their own. Only values
 //!   present among the candidates compete, so a zone with no valid instance is skipped.
 //! * `binpack(cpu|memory)`: keep the candidates with the least remaining amount of the field.
-//! * `random`: pick uniformly among the remaining candidates; strategies after it have no effect.
+//! * `random`: pick uniformly among the remaining candidates (the tie-break below, at once);
+//!   strategies after it have no effect.
 //! * Ties left after every strategy: a uniform pick from the seeded Placement stream, made by
 //!   `tie_break` over the *tied set*: every placeable instance of the cluster (ACTIVE, agent
 //!   connected) whose measure under each strategy equals that strategy's winning measure (the
@@ -195,7 +196,8 @@ pub fn choose(
         let (kept, measure) = match s {
             _ if picked.is_some() => (left.clone(), Measure::Skipped),
             Strategy::Random => {
-                let one = left[rng.below(Purpose::Placement, before as u64) as usize];
+                // The tie-break, now: uniform over the candidates left.
+                let one = draw(world, cluster, &winners, &left, rng)?;
                 picked = Some(one);
                 (vec![one], Measure::Random)
             }
@@ -227,13 +229,7 @@ pub fn choose(
     }
     let (instance, tie) = match picked {
         Some(one) => (one, Vec::new()),
-        None => {
-            let tied = tied_set(world, cluster, &winners);
-            let mut valid = left.clone();
-            valid.sort_unstable();
-            let one = tie_break(tied.as_slice(), |i| valid.binary_search(&i).is_ok(), rng)?;
-            (one, left)
-        }
+        None => (draw(world, cluster, &winners, &left, rng)?, left),
     };
     Some(Choice {
         instance,
@@ -241,6 +237,20 @@ pub fn choose(
         steps,
         tie,
     })
+}
+
+/// The tie-break over the instances matching `winners`, accepting the candidates `left`.
+fn draw(
+    world: &World,
+    cluster: ClusterId,
+    winners: &[Winner],
+    left: &[InstanceId],
+    rng: &mut RngStreams,
+) -> Option<InstanceId> {
+    let tied = tied_set(world, cluster, winners);
+    let mut valid = left.to_vec();
+    valid.sort_unstable();
+    tie_break(tied.as_slice(), |i| valid.binary_search(&i).is_ok(), rng)
 }
 
 /// The tied set: the cluster's placeable instances that match every winner, in id order.
