@@ -35,9 +35,20 @@ pub fn check(world: &World) -> Vec<Violation> {
 }
 
 /// The counts the scheduler's fast path trusts: each deployment's tasks whose desiredStatus is
-/// RUNNING, and each cluster's instances that are not ACTIVE.
+/// RUNNING, each cluster's instances that are not ACTIVE, and a service's list holding only
+/// live and STOPPING tasks.
 fn live_counts(world: &World, out: &mut Vec<Violation>) {
     for s in world.services() {
+        let odd = s.tasks.iter().map(|t| world.task(*t)).find(|t| {
+            t.desired_status != DesiredStatus::Running && t.last_status != TaskStatus::Stopping
+        });
+        if let Some(t) = odd {
+            let detail = format!(
+                "service {} lists task {} ({:?}, desired {:?}): neither live nor STOPPING",
+                s.name, t.uuid, t.last_status, t.desired_status
+            );
+            out.push(v("live-counts", detail));
+        }
         for (d, dep) in s.deployments.iter().enumerate() {
             let actual = world
                 .tasks()

@@ -99,20 +99,35 @@ fn can_start(service: &Service, now: SimTime) -> bool {
         && now >= service.throttle.next_attempt_at
 }
 
-/// Whether a REPLICA service has nothing to do, known from counts without looking at its tasks:
-/// every live task belongs to the PRIMARY deployment, there are exactly `desiredCount` of them,
-/// and no instance of the cluster is draining. `replica` would then keep every task, replace
-/// none and start none (and draw nothing), so most reconciles of a big fleet cost O(1).
-fn settled(world: &World, service: &Service) -> bool {
+/// The moves of a REPLICA service in the common case, known from counts without looking at its
+/// tasks: every live task belongs to the PRIMARY deployment, there are at most `desiredCount` of
+/// them, and no instance of the cluster is draining. The full pass would then keep every task,
+/// stop none and draw nothing; only the start phase acts, with the service's other tasks all
+/// STOPPING (a service lists its tasks until they are STOPPED, and only a RUNNING task lingers
+/// in STOPPING). So a task turning RUNNING or healthy, or a crash, costs O(1) however big the
+/// service. None: the full pass is needed.
+fn simple(world: &World, service: &Service, now: SimTime) -> Option<Vec<Action>> {
     let live: u32 = service.deployments.iter().map(|d| d.live_tasks).sum();
-    live == service.desired_count
-        && service.primary().live_tasks == live
-        && world.cluster(service.cluster).not_active_instances == 0
+    let desired = service.desired_count;
+    let common = service.primary().live_tasks == live
+        && live <= desired
+        && world.cluster(service.cluster).not_active_instances == 0;
+    if !common {
+        return None;
+    }
+    let total = service.tasks.len() as u32; // live + STOPPING
+    let room = service.config.max_tasks(desired).saturating_sub(total);
+    let start = (desired - live).min(room);
+    Some(if start > 0 && can_start(service, now) {
+        vec![Action::Start(start)]
+    } else {
+        Vec::new()
+    })
 }
 
 fn replica(world: &World, service: &Service, now: SimTime, rng: &mut RngStreams) -> Vec<Action> {
-    if settled(world, service) {
-        return Vec::new();
+    if let Some(actions) = simple(world, service, now) {
+        return actions;
     }
     let all = tasks(world, service);
     let primary = service.primary_index();

@@ -140,16 +140,12 @@ pub fn sample(api: &Api) -> Sample {
     s
 }
 
-/// The most common (cpu, memory) among live tasks; ties to the smallest.
+/// The most common (cpu, memory) among live tasks; ties to the smallest. Walks the instances'
+/// task lists (the tasks not yet STOPPED), not every task the run ever had.
 fn common_shape(api: &Api) -> Option<(i64, i64)> {
+    let w = api.engine.world();
     let mut counts: BTreeMap<(i64, i64), u64> = BTreeMap::new();
-    for t in api
-        .engine
-        .world()
-        .tasks()
-        .iter()
-        .filter(|t| t.holds_resources())
-    {
+    for t in w.instances().iter().flat_map(|i| w.live_tasks_on(i.id)) {
         *counts
             .entry((t.requirement.cpu, t.requirement.memory_mib))
             .or_insert(0) += 1;

@@ -301,20 +301,18 @@ impl Engine {
             .filter(|d| d.status != DeploymentStatus::Inactive)
             .count()
             == 1;
-        let live: Vec<TaskId> = s
-            .tasks
-            .iter()
-            .copied()
-            .filter(|t| self.world.task(*t).desired_status == DesiredStatus::Running)
-            .collect();
-        let all_healthy = live
-            .iter()
-            .all(|t| self.world.task(*t).is_healthy(self.now));
-        let stopping = s
-            .tasks
-            .iter()
-            .any(|t| self.world.task(*t).last_status == TaskStatus::Stopping);
-        if !(only_primary && all_healthy && !stopping && live.len() == s.desired_count as usize) {
+        // The counted live tasks first (O(1)), then the walks; newest first, where a task not
+        // yet healthy usually is, so a service on its way up costs little per event.
+        let live: u32 = s.deployments.iter().map(|d| d.live_tasks).sum();
+        if !only_primary || live != s.desired_count {
+            return;
+        }
+        let mut tasks = s.tasks.iter().rev().map(|t| self.world.task(*t));
+        let all_healthy = tasks
+            .clone()
+            .filter(|t| t.desired_status == DesiredStatus::Running)
+            .all(|t| t.is_healthy(self.now));
+        if !all_healthy || tasks.any(|t| t.last_status == TaskStatus::Stopping) {
             return;
         }
         let name = s.name.clone();
