@@ -85,7 +85,7 @@ impl Engine {
             .requirement(&spec.overrides);
         let mut out = RunOutcome::default();
         for placed in 0..spec.count {
-            match self.choose_instance(spec) {
+            match self.choose_instance(spec, &req) {
                 Ok(instance) => out.tasks.push(self.create_task(spec, instance, &req, None)),
                 Err(ev) => {
                     self.note_failure(spec, &ev, spec.count - placed);
@@ -103,15 +103,15 @@ impl Engine {
 
     /// Filters, strategies and tie-break for one task of `spec`: where it goes, or the
     /// evaluation that found no place.
-    pub(super) fn choose_instance(&mut self, spec: &RunSpec) -> Result<InstanceId, Evaluation> {
+    pub(super) fn choose_instance(
+        &mut self,
+        spec: &RunSpec,
+        req: &Requirement,
+    ) -> Result<InstanceId, Evaluation> {
         if self.placement == super::PlacementMode::Indexed {
-            let req = self
-                .world
-                .task_def(spec.task_def)
-                .requirement(&spec.overrides);
             let member_of = self.member_of(spec);
             let input = PlacementInput {
-                requirement: &req,
+                requirement: req,
                 required_attributes: &self.world.task_def(spec.task_def).requires_attributes,
                 allowed_zones: spec.allowed_zones.as_deref(),
                 member_of: &member_of,

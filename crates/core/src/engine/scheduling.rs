@@ -5,6 +5,7 @@
 use super::{Engine, RunSpec};
 use crate::ids::{InstanceId, ServiceId, TaskId};
 use crate::placement::{self, Evaluation, Reason, Rejection, scale_in};
+use crate::resources::Requirement;
 use crate::rng::Purpose;
 use crate::scheduler::{self, Action, StopWhy};
 use crate::service::{DeploymentStatus, RolloutState, Scheduling, ServiceEvent, ServiceStatus};
@@ -130,10 +131,16 @@ impl Engine {
     fn start_replicas(&mut self, id: ServiceId, n: u32) -> Vec<TaskId> {
         let spec = self.service_spec(id);
         let dep = self.world.service(id).primary_index();
+        let req = self
+            .world
+            .task_def(spec.task_def)
+            .requirement(&spec.overrides);
         let mut started = Vec::new();
         for _ in 0..n {
-            match self.choose_instance(&spec) {
-                Ok(instance) => started.push(self.start_service_task(id, dep, &spec, instance)),
+            match self.choose_instance(&spec, &req) {
+                Ok(instance) => {
+                    started.push(self.start_service_task(id, dep, &spec, instance, &req))
+                }
                 Err(ev) => {
                     self.note_failure(&spec, &ev, n - started.len() as u32);
                     self.placement_failed(id, &ev);
@@ -158,7 +165,7 @@ impl Engine {
             &self.input(&spec, &req, &member_of),
         );
         match verdict {
-            placement::Verdict::Fit => Some(self.start_service_task(id, dep, &spec, inst)),
+            placement::Verdict::Fit => Some(self.start_service_task(id, dep, &spec, inst, &req)),
             placement::Verdict::Reject(reason, shortfall) => {
                 let mut ev = Evaluation {
                     rejections: vec![Rejection {
@@ -183,12 +190,9 @@ impl Engine {
         dep: usize,
         spec: &RunSpec,
         inst: InstanceId,
+        req: &Requirement,
     ) -> TaskId {
-        let req = self
-            .world
-            .task_def(spec.task_def)
-            .requirement(&spec.overrides);
-        let t = self.create_task(spec, inst, &req, Some((id, dep)));
+        let t = self.create_task(spec, inst, req, Some((id, dep)));
         let s = self.service_mut(id);
         s.tasks.push(t);
         s.deployments[dep].live_tasks += 1;

@@ -75,7 +75,7 @@ impl Engine {
     }
 
     fn containers_for(&mut self, td: TaskDefId, alloc: &Allocation) -> Vec<Container> {
-        let def = self.world.task_def(td).clone();
+        let def = self.world.task_def(td);
         let mut dynamic = alloc.dynamic_ports.iter().copied();
         let mut out = Vec::new();
         for c in &def.containers {

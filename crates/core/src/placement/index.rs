@@ -107,10 +107,6 @@ pub enum Indexed {
     At(InstanceId),
 }
 
-fn zone_of(inst: &Instance) -> Zone {
-    zone_ref(inst).map(str::to_string)
-}
-
 /// The instance's zone bucket, borrowed (a present attribute without a value is "").
 fn zone_ref(inst: &Instance) -> Option<&str> {
     inst.attributes
@@ -239,14 +235,25 @@ impl PlacementIndex {
 
     /// A task of `group` on `instance` counts (created) or stops counting (told to stop).
     pub fn count_task(&mut self, world: &World, group: &str, instance: InstanceId, delta: i64) {
-        let cluster = world.instance(instance).cluster;
-        let zone = self
-            .counted_zone
-            .get(instance.index())
-            .cloned()
-            .unwrap_or_else(|| zone_of(world.instance(instance)));
-        let zones = self.group_zones_mut(cluster, group);
-        change(zones.entry(zone).or_default(), instance, delta);
+        let inst = world.instance(instance);
+        if self.counted_zone.len() <= instance.index() {
+            self.update(world, instance);
+        }
+        let zone = &self.counted_zone[instance.index()];
+        let groups = self.groups.entry(inst.cluster).or_default();
+        if !groups.contains_key(group) {
+            groups.insert(group.to_string(), GroupZones::default());
+        }
+        let zones = groups.get_mut(group).expect("inserted above");
+        // Looked up borrowed: a task created or stopped clones no zone name.
+        if !zones.contains_key(zone) {
+            zones.insert(zone.clone(), GroupZone::default());
+        }
+        change(
+            zones.get_mut(zone).expect("inserted above"),
+            instance,
+            delta,
+        );
     }
 
     /// Chooses as the reference pipeline would, when the strategies are indexed ones.
