@@ -170,12 +170,14 @@ impl World {
     /// A task just created with desiredStatus RUNNING joins its group.
     pub(crate) fn join_group(&mut self, task: TaskId) {
         let t = &self.tasks[task.index()];
-        self.groups
-            .entry(t.cluster)
-            .or_default()
-            .entry(t.group.clone())
-            .or_default()
-            .push(task);
+        let groups = self.groups.entry(t.cluster).or_default();
+        // Looked up borrowed: only a group's first task clones its name.
+        match groups.get_mut(t.group.as_str()) {
+            Some(list) => list.push(task),
+            None => {
+                groups.insert(t.group.clone(), vec![task]);
+            }
+        }
     }
 
     /// A task whose desiredStatus just turned STOPPED leaves its group.

@@ -294,13 +294,22 @@ impl PlacementIndex {
         let tied = Union {
             parts: zones.iter().map(|z| z.part(plan.then, best)).collect(),
         };
-        let fits =
-            |id: InstanceId| filters::check(world, world.instance(id), input) == Verdict::Fit;
+        let fits = |id: InstanceId| fits(world, id, input);
         match strategy::tie_break(&tied, fits, rng) {
             Some(id) => Indexed::At(id),
             None => Indexed::Nowhere,
         }
     }
+}
+
+/// Whether an instance passes every filter. CPU and memory are compared first: they reject most
+/// of the instances a walk meets (full ones), and `filters::check` would reject those too.
+fn fits(world: &World, id: InstanceId, input: &PlacementInput<'_>) -> bool {
+    let inst = world.instance(id);
+    let r = &inst.remaining;
+    r.cpu >= input.requirement.cpu
+        && r.memory_mib >= input.requirement.memory_mib
+        && filters::check(world, inst, input) == Verdict::Fit
 }
 
 /// Adds `delta` tasks on `instance` to a zone's counts.
@@ -441,7 +450,7 @@ fn least_valid(
     then: Then,
     input: &PlacementInput<'_>,
 ) -> Option<i64> {
-    let fits = |id: &InstanceId| filters::check(world, world.instance(*id), input) == Verdict::Fit;
+    let fits = |id: &InstanceId| fits(world, *id, input);
     let upward = |field: BinpackField, needs: i64| {
         pool.by(field)
             .range(needs..)
