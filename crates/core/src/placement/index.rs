@@ -13,13 +13,14 @@
 //! `choose` serves `binpack(cpu|memory)`, `spread(instanceId)`, `spread(attribute:
 //! ecs.availability-zone)` alone or followed by `binpack(...)` or `spread(instanceId)` (the
 //! services' default AZ balance), and no strategy at all; `random` ends a list (it is the
-//! tie-break made at once), so `[random]` (RunTask's default) is served as no strategy. In each zone it finds the least valid
-//! measure (remaining amount, or the group's tasks on the instance) by walking the pool upward
-//! from the task's requirement and checking every filter (`filters::check`), so the first that
-//! passes wins; zones are narrowed by their load exactly as the reference does. The tie-break
-//! (`strategy::tie_break`) then draws over the same tied set as the reference, in the same id
-//! order: the set is a union of per-zone parts that can each count their members up to an id,
-//! so the r-th member is found by bisection, without listing the set.
+//! tie-break made at once), so `[random]` (RunTask's default) is served as no strategy. In each
+//! zone it finds the least valid measure (remaining amount, or the group's tasks on the
+//! instance) by walking the pool from the task's requirement and checking every filter (CPU and
+//! memory first, then `filters::check`), so the first that passes wins; zones are narrowed by
+//! their load exactly as the reference does. The tie-break (`strategy::tie_break`) then draws
+//! over the same tied set as the reference, in the same id order: the set is a union of per-zone
+//! parts that can each count their members up to an id, so the r-th member is found by
+//! bisection, without listing the set.
 //! Anything else returns `NotIndexed`, and the engine uses the reference pipeline.
 
 use super::filters::{self, PlacementInput, Verdict};
@@ -219,18 +220,10 @@ impl PlacementIndex {
             .map(|t| world.task(*t))
             .filter(|t| t.desired_status != DesiredStatus::Stopped);
         for t in live {
-            let zones = self.group_zones_mut(inst.cluster, &t.group);
-            change(zones.entry(old.clone()).or_default(), id, -1);
-            change(zones.entry(zone.clone()).or_default(), id, 1);
+            let zones = group_zones_mut(&mut self.groups, inst.cluster, &t.group);
+            change(zone_counts_mut(zones, &old), id, -1);
+            change(zone_counts_mut(zones, &zone), id, 1);
         }
-    }
-
-    fn group_zones_mut(&mut self, cluster: ClusterId, group: &str) -> &mut GroupZones {
-        let groups = self.groups.entry(cluster).or_default();
-        if !groups.contains_key(group) {
-            groups.insert(group.to_string(), GroupZones::default());
-        }
-        groups.get_mut(group).expect("inserted above")
     }
 
     /// A task of `group` on `instance` counts (created) or stops counting (told to stop).
@@ -240,20 +233,8 @@ impl PlacementIndex {
             self.update(world, instance);
         }
         let zone = &self.counted_zone[instance.index()];
-        let groups = self.groups.entry(inst.cluster).or_default();
-        if !groups.contains_key(group) {
-            groups.insert(group.to_string(), GroupZones::default());
-        }
-        let zones = groups.get_mut(group).expect("inserted above");
-        // Looked up borrowed: a task created or stopped clones no zone name.
-        if !zones.contains_key(zone) {
-            zones.insert(zone.clone(), GroupZone::default());
-        }
-        change(
-            zones.get_mut(zone).expect("inserted above"),
-            instance,
-            delta,
-        );
+        let zones = group_zones_mut(&mut self.groups, inst.cluster, group);
+        change(zone_counts_mut(zones, zone), instance, delta);
     }
 
     /// Chooses as the reference pipeline would, when the strategies are indexed ones.
@@ -310,6 +291,28 @@ fn fits(world: &World, id: InstanceId, input: &PlacementInput<'_>) -> bool {
     r.cpu >= input.requirement.cpu
         && r.memory_mib >= input.requirement.memory_mib
         && filters::check(world, inst, input) == Verdict::Fit
+}
+
+/// A group's zones, created empty on first use; looked up borrowed, so only a group's first
+/// task clones its name.
+fn group_zones_mut<'g>(
+    groups: &'g mut BTreeMap<ClusterId, BTreeMap<String, GroupZones>>,
+    cluster: ClusterId,
+    group: &str,
+) -> &'g mut GroupZones {
+    let groups = groups.entry(cluster).or_default();
+    if !groups.contains_key(group) {
+        groups.insert(group.to_string(), GroupZones::default());
+    }
+    groups.get_mut(group).expect("inserted above")
+}
+
+/// One zone's counts of a group, created empty on first use (the zone name cloned only then).
+fn zone_counts_mut<'z>(zones: &'z mut GroupZones, zone: &Zone) -> &'z mut GroupZone {
+    if !zones.contains_key(zone) {
+        zones.insert(zone.clone(), GroupZone::default());
+    }
+    zones.get_mut(zone).expect("inserted above")
 }
 
 /// Adds `delta` tasks on `instance` to a zone's counts.
