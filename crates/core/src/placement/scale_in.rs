@@ -70,7 +70,7 @@ pub struct ScaleInPass<'a> {
     /// CPU and memory the stopped tasks give back, per instance.
     freed: BTreeMap<InstanceId, Freed>,
     /// The group's tasks still counted by spread: counted on the first spread, then kept.
-    live: Option<LiveCounts>,
+    live: Option<LiveCounts<'a>>,
 }
 
 impl<'a> ScaleInPass<'a> {
@@ -167,20 +167,32 @@ impl Freed {
 /// The group's tasks (desiredStatus not STOPPED) that are not stopping, per instance. Sorted
 /// vectors, built with two sorts: a pass often picks a single task, so building must be cheap.
 #[derive(Debug, Default)]
-struct LiveCounts {
+struct LiveCounts<'w> {
     /// The counted tasks, sorted (a task the group lists twice is counted twice).
     tasks: Vec<TaskId>,
     /// Each instance holding counted tasks, with their number, sorted by instance.
     per_instance: Vec<(InstanceId, u64)>,
+    /// Per attribute a spread has used in this pass, kept up to date as tasks stop.
+    by_attribute: Vec<ByAttribute<'w>>,
 }
 
-impl LiveCounts {
+/// One attribute's view of the counts: each holding instance's value (aligned with
+/// `per_instance`) and the counts summed by value. Looked up once per pass, not once per pick,
+/// so repeated picks compare no attribute names.
+#[derive(Debug)]
+struct ByAttribute<'w> {
+    name: String,
+    values: Vec<Option<&'w str>>,
+    per_value: BTreeMap<Option<&'w str>, u64>,
+}
+
+impl<'w> LiveCounts<'w> {
     fn new(
         world: &World,
         cluster: ClusterId,
         group: &str,
         stopping: &BTreeSet<TaskId>,
-    ) -> LiveCounts {
+    ) -> LiveCounts<'w> {
         let mut tasks = Vec::new();
         let mut instances = Vec::new();
         for task in world.group_tasks(cluster, group) {
@@ -201,6 +213,7 @@ impl LiveCounts {
         LiveCounts {
             tasks,
             per_instance,
+            by_attribute: Vec::new(),
         }
     }
 
@@ -220,24 +233,51 @@ impl LiveCounts {
         }
         self.tasks.drain(first..end);
         let instance = world.task(task).instance;
+        let gone = (end - first) as u64;
         if let Ok(k) = self
             .per_instance
             .binary_search_by_key(&instance, |(i, _)| *i)
         {
-            self.per_instance[k].1 -= (end - first) as u64;
+            self.per_instance[k].1 -= gone;
+            for view in &mut self.by_attribute {
+                if let Some(n) = view.per_value.get_mut(&view.values[k]) {
+                    *n -= gone;
+                }
+            }
         }
     }
 
-    /// The counts summed by attribute value (None: the attribute is missing; a present
-    /// attribute without a value is the value "").
-    fn per_value<'w>(&self, world: &'w World, name: &str) -> BTreeMap<Option<&'w str>, u64> {
-        let mut per_value = BTreeMap::new();
-        for (instance, n) in &self.per_instance {
-            *per_value
-                .entry(attribute_value(world, *instance, name))
-                .or_insert(0) += n;
-        }
-        per_value
+    /// The view of attribute `name` (None: the attribute is missing; a present attribute
+    /// without a value is the value ""), built on first use.
+    fn by_attribute(&mut self, world: &'w World, name: &str) -> &ByAttribute<'w> {
+        let at = match self.by_attribute.iter().position(|v| v.name == name) {
+            Some(at) => at,
+            None => {
+                let values: Vec<Option<&'w str>> = self
+                    .per_instance
+                    .iter()
+                    .map(|(instance, _)| attribute_value(world, *instance, name))
+                    .collect();
+                let mut per_value = BTreeMap::new();
+                for (value, (_, n)) in values.iter().zip(&self.per_instance) {
+                    *per_value.entry(*value).or_insert(0) += n;
+                }
+                self.by_attribute.push(ByAttribute {
+                    name: name.to_string(),
+                    values,
+                    per_value,
+                });
+                self.by_attribute.len() - 1
+            }
+        };
+        &self.by_attribute[at]
+    }
+
+    /// Where `instance` sits in `per_instance`, if it holds counted tasks.
+    fn position(&self, instance: InstanceId) -> Option<usize> {
+        self.per_instance
+            .binary_search_by_key(&instance, |(i, _)| *i)
+            .ok()
     }
 }
 
@@ -248,15 +288,26 @@ fn attribute_value<'w>(world: &'w World, instance: InstanceId, name: &str) -> Op
 }
 
 /// spread: keeps the tasks whose bucket holds the most counted tasks of the group.
-fn keep_most_loaded(world: &World, live: &LiveCounts, field: &SpreadField, left: &mut Vec<TaskId>) {
+fn keep_most_loaded<'w>(
+    world: &'w World,
+    live: &mut LiveCounts<'w>,
+    field: &SpreadField,
+    left: &mut Vec<TaskId>,
+) {
     let instance_of = |t: &TaskId| world.task(*t).instance;
     let loads: Vec<u64> = match field {
         SpreadField::Instance => left.iter().map(|t| live.on(instance_of(t))).collect(),
         SpreadField::Attribute(name) => {
-            let per_value = live.per_value(world, name);
+            let positions: Vec<Option<usize>> =
+                left.iter().map(|t| live.position(instance_of(t))).collect();
+            let view = live.by_attribute(world, name);
             left.iter()
-                .map(|t| attribute_value(world, instance_of(t), name))
-                .map(|v| per_value.get(&v).copied().unwrap_or(0))
+                .zip(positions)
+                .map(|(t, at)| match at {
+                    Some(k) => view.values[k],
+                    None => attribute_value(world, instance_of(t), name),
+                })
+                .map(|v| view.per_value.get(&v).copied().unwrap_or(0))
                 .collect()
         }
     };
