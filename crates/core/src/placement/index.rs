@@ -475,12 +475,13 @@ fn least_valid(
             // An instance without the group's tasks is likeliest among those with the most
             // memory left: walk downward, stopping at the requirement.
             let holds = |id: &InstanceId| counts.is_some_and(|c| c.on(*id).is_some());
-            let empty = pool
-                .by_memory
-                .range(needs_memory_mib..)
-                .rev()
-                .flat_map(|(_, ids)| ids.iter())
-                .any(|id| !holds(id) && fits(id));
+            let empty = !every_member_holds(pool, counts)
+                && pool
+                    .by_memory
+                    .range(needs_memory_mib..)
+                    .rev()
+                    .flat_map(|(_, ids)| ids.iter())
+                    .any(|id| !holds(id) && fits(id));
             if empty {
                 return Some(0);
             }
@@ -492,6 +493,23 @@ fn least_valid(
                 .min()
         }
     }
+}
+
+/// Whether every instance of the pool holds tasks of the group (then no walk can find one that
+/// holds none): O(1) when there are fewer holders than members, else one merge of the two
+/// id-ordered lists.
+fn every_member_holds(pool: &Pool, counts: Option<&GroupZone>) -> bool {
+    let Some(counts) = counts else {
+        return pool.members.is_empty();
+    };
+    if counts.per_instance.len() < pool.members.len() {
+        return false;
+    }
+    let mut holders = counts.per_instance.iter().map(|(id, _)| *id).peekable();
+    pool.members.iter().all(|m| {
+        while holders.next_if(|h| h < m).is_some() {}
+        holders.next_if_eq(m).is_some()
+    })
 }
 
 /// Part of the tied set, in one zone.
@@ -666,6 +684,27 @@ mod tests {
         for r in 0..a.len() {
             assert_eq!(a.nth(r), b.nth(r));
         }
+    }
+
+    #[test]
+    fn every_member_holds_only_when_each_member_is_a_holder() {
+        let pool = Pool {
+            members: ids(&[1, 4, 7]),
+            ..Pool::default()
+        };
+        let counts = |held: &[u32]| GroupZone {
+            tasks: held.len() as u64,
+            per_instance: held.iter().map(|i| (InstanceId(*i), 1)).collect(),
+        };
+        assert!(!every_member_holds(&pool, None));
+        assert!(!every_member_holds(&pool, Some(&counts(&[1, 4]))));
+        assert!(!every_member_holds(&pool, Some(&counts(&[1, 4, 9]))));
+        assert!(every_member_holds(&pool, Some(&counts(&[1, 4, 7]))));
+        assert!(every_member_holds(
+            &pool,
+            Some(&counts(&[0, 1, 3, 4, 7, 8]))
+        ));
+        assert!(every_member_holds(&Pool::default(), None));
     }
 
     #[test]
