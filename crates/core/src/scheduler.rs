@@ -18,6 +18,7 @@
 use crate::cql::InstanceView;
 use crate::ids::{InstanceId, TaskId};
 use crate::instance::InstanceStatus;
+use crate::placement::index::PlacementIndex;
 use crate::placement::scale_in::ScaleInPass;
 use crate::rng::RngStreams;
 use crate::service::{RolloutState, Scheduling, Service, ServiceStatus};
@@ -48,15 +49,17 @@ pub enum Action {
 }
 
 /// What the scheduler should do now for `service`.
+/// `zones`: the placement index, to read instances' zones from (None: from their attributes).
 pub fn reconcile(
     world: &World,
     service: &Service,
     now: SimTime,
     epoch_unix_ms: i64,
     rng: &mut RngStreams,
+    zones: Option<&PlacementIndex>,
 ) -> Vec<Action> {
     match service.scheduling {
-        Scheduling::Replica => replica(world, service, now, rng),
+        Scheduling::Replica => replica(world, service, now, rng, zones),
         Scheduling::Daemon => daemon(world, service, now, epoch_unix_ms),
     }
 }
@@ -125,7 +128,13 @@ fn simple(world: &World, service: &Service, now: SimTime) -> Option<Vec<Action>>
     })
 }
 
-fn replica(world: &World, service: &Service, now: SimTime, rng: &mut RngStreams) -> Vec<Action> {
+fn replica(
+    world: &World,
+    service: &Service,
+    now: SimTime,
+    rng: &mut RngStreams,
+    zones: Option<&PlacementIndex>,
+) -> Vec<Action> {
     if let Some(actions) = simple(world, service, now) {
         return actions;
     }
@@ -135,7 +144,8 @@ fn replica(world: &World, service: &Service, now: SimTime, rng: &mut RngStreams)
     let mut actions = Vec::new();
     let group = service.group();
     // Every task stopped in this reconcile, whatever the reason: later picks count it as gone.
-    let mut pass = ScaleInPass::new(world, service.cluster, &group, &service.strategies);
+    let mut pass =
+        ScaleInPass::new(world, service.cluster, &group, &service.strategies).with_zones(zones);
     // Pending tasks on draining instances stop at once.
     for &t in all
         .live

@@ -40,6 +40,9 @@ impl Engine {
             self.now,
             self.epoch_unix_ms,
             &mut self.rng,
+            // The reference mode keeps scale-in on the attributes too, so the differential
+            // tests compare the index's zones against them.
+            (self.placement == super::PlacementMode::Indexed).then_some(&self.index),
         );
         // The load before, for the audit only (it costs a walk over the service's tasks).
         let before = self.audit.enabled.then(|| self.service_load(id));

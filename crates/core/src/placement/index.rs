@@ -237,6 +237,12 @@ impl PlacementIndex {
         change(zone_counts_mut(zones, zone), instance, delta);
     }
 
+    /// The zone bucket the index holds for `id` (its `ecs.availability-zone` attribute, None when
+    /// missing), or None when the instance was never filed.
+    pub fn zone_of(&self, id: InstanceId) -> Option<Option<&str>> {
+        self.counted_zone.get(id.index()).map(|z| z.as_deref())
+    }
+
     /// Chooses as the reference pipeline would, when the strategies are indexed ones.
     pub fn choose(
         &self,

@@ -20,6 +20,7 @@
 //! then updates the counts as tasks stop, so each pick looks at its candidates and at the
 //! instances holding the group, with no strings built.
 
+use super::index::{PlacementIndex, ZONE_ATTRIBUTE};
 use super::strategy::{BinpackField, SpreadField, Strategy};
 use crate::ids::{ClusterId, InstanceId, TaskId};
 use crate::rng::{Purpose, RngStreams};
@@ -71,6 +72,8 @@ pub struct ScaleInPass<'a> {
     freed: BTreeMap<InstanceId, Freed>,
     /// The group's tasks still counted by spread: counted on the first spread, then kept.
     live: Option<LiveCounts<'a>>,
+    /// The placement index, whose copy of each instance's zone spares the attribute lookups.
+    zones: Option<&'a PlacementIndex>,
 }
 
 impl<'a> ScaleInPass<'a> {
@@ -95,7 +98,15 @@ impl<'a> ScaleInPass<'a> {
             stopping: BTreeSet::new(),
             freed: BTreeMap::new(),
             live: None,
+            zones: None,
         }
+    }
+
+    /// Reads zones from the placement index (which the engine keeps equal to each instance's
+    /// `ecs.availability-zone` attribute) instead of the attributes: same picks, less work.
+    pub fn with_zones(mut self, zones: Option<&'a PlacementIndex>) -> ScaleInPass<'a> {
+        self.zones = zones;
+        self
     }
 
     /// Records that `task` stops in this pass: later picks count it as gone.
@@ -127,7 +138,7 @@ impl<'a> ScaleInPass<'a> {
     pub fn choose(&mut self, tasks: &[TaskId], rng: &mut RngStreams) -> Option<TaskId> {
         let mut left: Vec<TaskId> = tasks.to_vec();
         left.sort_unstable();
-        let world = self.world;
+        let (world, zones) = (self.world, self.zones);
         for s in self.strategies.iter() {
             if left.len() <= 1 {
                 break;
@@ -138,7 +149,7 @@ impl<'a> ScaleInPass<'a> {
                     let live = self.live.get_or_insert_with(|| {
                         LiveCounts::new(world, self.cluster, self.group, &self.stopping)
                     });
-                    keep_most_loaded(world, live, field, &mut left);
+                    keep_most_loaded(world, zones, live, field, &mut left);
                 }
                 Strategy::Binpack(field) => keep_most_freed(world, &self.freed, *field, &mut left),
             }
@@ -249,14 +260,19 @@ impl<'w> LiveCounts<'w> {
 
     /// The view of attribute `name` (None: the attribute is missing; a present attribute
     /// without a value is the value ""), built on first use.
-    fn by_attribute(&mut self, world: &'w World, name: &str) -> &ByAttribute<'w> {
+    fn by_attribute(
+        &mut self,
+        world: &'w World,
+        zones: Option<&'w PlacementIndex>,
+        name: &str,
+    ) -> &ByAttribute<'w> {
         let at = match self.by_attribute.iter().position(|v| v.name == name) {
             Some(at) => at,
             None => {
                 let values: Vec<Option<&'w str>> = self
                     .per_instance
                     .iter()
-                    .map(|(instance, _)| attribute_value(world, *instance, name))
+                    .map(|(instance, _)| attribute_value(world, zones, *instance, name))
                     .collect();
                 let mut per_value = BTreeMap::new();
                 for (value, (_, n)) in values.iter().zip(&self.per_instance) {
@@ -282,7 +298,17 @@ impl<'w> LiveCounts<'w> {
 }
 
 /// An instance's value of attribute `name`: its spread bucket.
-fn attribute_value<'w>(world: &'w World, instance: InstanceId, name: &str) -> Option<&'w str> {
+fn attribute_value<'w>(
+    world: &'w World,
+    zones: Option<&'w PlacementIndex>,
+    instance: InstanceId,
+    name: &str,
+) -> Option<&'w str> {
+    if name == ZONE_ATTRIBUTE
+        && let Some(zone) = zones.and_then(|z| z.zone_of(instance))
+    {
+        return zone;
+    }
     let attributes = &world.instance(instance).attributes;
     attributes.get(name).map(|v| v.as_deref().unwrap_or(""))
 }
@@ -290,6 +316,7 @@ fn attribute_value<'w>(world: &'w World, instance: InstanceId, name: &str) -> Op
 /// spread: keeps the tasks whose bucket holds the most counted tasks of the group.
 fn keep_most_loaded<'w>(
     world: &'w World,
+    zones: Option<&'w PlacementIndex>,
     live: &mut LiveCounts<'w>,
     field: &SpreadField,
     left: &mut Vec<TaskId>,
@@ -300,12 +327,12 @@ fn keep_most_loaded<'w>(
         SpreadField::Attribute(name) => {
             let positions: Vec<Option<usize>> =
                 left.iter().map(|t| live.position(instance_of(t))).collect();
-            let view = live.by_attribute(world, name);
+            let view = live.by_attribute(world, zones, name);
             left.iter()
                 .zip(positions)
                 .map(|(t, at)| match at {
                     Some(k) => view.values[k],
-                    None => attribute_value(world, instance_of(t), name),
+                    None => attribute_value(world, zones, instance_of(t), name),
                 })
                 .map(|v| view.per_value.get(&v).copied().unwrap_or(0))
                 .collect()
