@@ -229,6 +229,8 @@ impl PlacementIndex {
     /// A task of `group` on `instance` counts (created) or stops counting (told to stop).
     pub fn count_task(&mut self, world: &World, group: &str, instance: InstanceId, delta: i64) {
         let inst = world.instance(instance);
+        // The engine files every instance when it registers; a caller that did not gets it
+        // filed here, so the task is counted under the instance's zone either way.
         if self.counted_zone.len() <= instance.index() {
             self.update(world, instance);
         }
