@@ -7,6 +7,7 @@
 use crate::ids::{InstanceId, TaskId};
 use crate::instance::InstanceStatus;
 use crate::resources::Gpus;
+use crate::service::Service;
 use crate::task::{DesiredStatus, Task, TaskStatus};
 use crate::world::World;
 use std::collections::BTreeSet;
@@ -34,9 +35,9 @@ pub fn check(world: &World) -> Vec<Violation> {
     out
 }
 
-/// The counts the scheduler's fast path trusts: each deployment's tasks whose desiredStatus is
-/// RUNNING, each cluster's instances that are not ACTIVE, and a service's list holding only
-/// live and STOPPING tasks.
+/// The counts the scheduler's fast paths trust: each deployment's live, healthy and STOPPING
+/// tasks, each service's retiring tasks, each cluster's instances that are not ACTIVE, and a
+/// service's list holding only live and STOPPING tasks.
 fn live_counts(world: &World, out: &mut Vec<Violation>) {
     for s in world.services() {
         let odd = s.tasks.iter().map(|t| world.task(*t)).find(|t| {
@@ -49,20 +50,9 @@ fn live_counts(world: &World, out: &mut Vec<Violation>) {
             );
             out.push(v("live-counts", detail));
         }
-        for (d, dep) in s.deployments.iter().enumerate() {
-            let actual = world
-                .tasks()
-                .iter()
-                .filter(|t| t.service == Some((s.id, d)))
-                .filter(|t| t.desired_status == DesiredStatus::Running)
-                .count() as u32;
-            if actual != dep.live_tasks {
-                let detail = format!(
-                    "service {} deployment {}: counted {} live tasks, has {actual}",
-                    s.name, dep.id, dep.live_tasks
-                );
-                out.push(v("live-counts", detail));
-            }
+        retiring_list(world, s, out);
+        for d in 0..s.deployments.len() {
+            deployment_counts(world, s, d, out);
         }
     }
     for (i, c) in world.clusters.iter().enumerate() {
@@ -78,6 +68,71 @@ fn live_counts(world: &World, out: &mut Vec<Violation>) {
             );
             out.push(v("live-counts", detail));
         }
+    }
+}
+
+/// A service's retiring list is its older deployments' live tasks, in id order, with their
+/// instance and allocation.
+fn retiring_list(world: &World, s: &Service, out: &mut Vec<Violation>) {
+    let primary = s.primary_index();
+    let listed: Vec<TaskId> = s.retiring.tasks().map(|r| r.task).collect();
+    let older: Vec<TaskId> = world
+        .tasks()
+        .iter()
+        .filter(|t| t.service.is_some_and(|(id, d)| id == s.id && d != primary))
+        .filter(|t| t.desired_status == DesiredStatus::Running)
+        .map(|t| t.id)
+        .collect();
+    let mislisted = s.retiring.tasks().any(|r| {
+        let t = world.task(r.task);
+        (t.instance, t.allocation.cpu, t.allocation.memory_mib) != (r.instance, r.cpu, r.memory_mib)
+    });
+    if listed != older || listed.len() != s.retiring.len() || mislisted {
+        let detail = format!(
+            "service {}: lists {} retiring tasks, the older deployments have {} live",
+            s.name,
+            listed.len(),
+            older.len()
+        );
+        out.push(v("live-counts", detail));
+    }
+}
+
+/// A deployment's counts of live, healthy (counted ones are live and RUNNING) and STOPPING tasks.
+fn deployment_counts(world: &World, s: &Service, d: usize, out: &mut Vec<Violation>) {
+    let dep = &s.deployments[d];
+    let mine = || {
+        world
+            .tasks()
+            .iter()
+            .filter(|t| t.service == Some((s.id, d)))
+    };
+    let live = mine()
+        .filter(|t| t.desired_status == DesiredStatus::Running)
+        .count() as u32;
+    let healthy = mine().filter(|t| t.health_counted).count() as u32;
+    let stopping = mine()
+        .filter(|t| t.last_status == TaskStatus::Stopping)
+        .count() as u32;
+    let miscounted = mine().find(|t| {
+        t.health_counted
+            && (t.last_status != TaskStatus::Running
+                || t.healthy_at.is_none()
+                || t.desired_status != DesiredStatus::Running)
+    });
+    if let Some(t) = miscounted {
+        let detail = format!("task {} counted healthy, not live and RUNNING", t.uuid);
+        out.push(v("live-counts", detail));
+    }
+    let counted = (dep.live_tasks, dep.healthy_tasks, dep.stopping_tasks);
+    if counted != (live, healthy, stopping) {
+        let detail = format!(
+            "service {} deployment {}: counted (live, healthy, STOPPING) {counted:?}, has {:?}",
+            s.name,
+            dep.id,
+            (live, healthy, stopping)
+        );
+        out.push(v("live-counts", detail));
     }
 }
 

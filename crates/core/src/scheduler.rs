@@ -20,6 +20,7 @@ use crate::ids::{InstanceId, TaskId};
 use crate::instance::InstanceStatus;
 use crate::placement::index::PlacementIndex;
 use crate::placement::scale_in::ScaleInPass;
+use crate::placement::victims;
 use crate::rng::RngStreams;
 use crate::service::{RolloutState, Scheduling, Service, ServiceStatus};
 use crate::task::{DesiredStatus, TaskStatus};
@@ -51,6 +52,28 @@ pub enum Action {
 /// What the scheduler should do now for `service`.
 /// `zones`: the placement index, to read instances' zones from (None: from their attributes).
 pub fn reconcile(
+    world: &World,
+    service: &Service,
+    now: SimTime,
+    epoch_unix_ms: i64,
+    rng: &mut RngStreams,
+    zones: Option<&PlacementIndex>,
+) -> Vec<Action> {
+    match service.scheduling {
+        Scheduling::Replica => match simple(world, service, now) {
+            Some(actions) => actions,
+            None => match rolling(world, service, now, rng, zones) {
+                Some(actions) => actions,
+                None => replica(world, service, now, rng, zones),
+            },
+        },
+        Scheduling::Daemon => daemon(world, service, now, epoch_unix_ms),
+    }
+}
+
+/// `reconcile` without the fast paths that decide from counts: every task looked at. The same
+/// moves and the same draws; the engine's audit compares the two.
+pub fn reconcile_full(
     world: &World,
     service: &Service,
     now: SimTime,
@@ -128,6 +151,78 @@ fn simple(world: &World, service: &Service, now: SimTime) -> Option<Vec<Action>>
     })
 }
 
+/// The moves of a REPLICA service during a rolling deployment, known from counts: no instance
+/// of the cluster is draining, the PRIMARY deployment has at most `desiredCount` live tasks,
+/// every live task of the older deployments is healthy, and the health limit allows no stop
+/// (`healthy <= ceil(desired × minimumHealthyPercent / 100)`). The full pass would then stop
+/// nothing, so only the start phase and the blocked check act. Needs the deployments'
+/// `healthy_tasks` counted at `now` (None when a task's health is still due).
+/// So a task turning RUNNING during a deployment costs O(1). None: the full pass is needed.
+fn rolling(
+    world: &World,
+    service: &Service,
+    now: SimTime,
+    rng: &mut RngStreams,
+    zones: Option<&PlacementIndex>,
+) -> Option<Vec<Action>> {
+    let due = service.health_due.peek().is_some_and(|r| r.0.0 <= now);
+    let primary = service.primary();
+    let desired = service.desired_count;
+    let sum = |f: fn(&crate::service::Deployment) -> u32| -> u32 {
+        service.deployments.iter().map(f).sum()
+    };
+    let (live, healthy, stopping) = (
+        sum(|d| d.live_tasks),
+        sum(|d| d.healthy_tasks),
+        sum(|d| d.stopping_tasks),
+    );
+    let old_live = live - primary.live_tasks;
+    let old_healthy = healthy - primary.healthy_tasks;
+    let common = !due
+        && primary.live_tasks <= desired
+        && old_healthy == old_live
+        && world.cluster(service.cluster).not_active_instances == 0;
+    if !common {
+        return None;
+    }
+    let min_healthy = service.config.min_healthy(desired);
+    let mut actions = Vec::new();
+    if old_live > 0 && healthy > min_healthy {
+        // The healthy older tasks go one by one while the minimum allows, picked from the
+        // index's counts (the reference mode keeps the general pass, as a check of this one).
+        let k = (healthy - min_healthy).min(old_live) as usize;
+        let candidates: Vec<_> = service.retiring.tasks().copied().collect();
+        let victims = victims::pick(
+            world,
+            zones?,
+            service.cluster,
+            &service.group(),
+            &service.strategies,
+            &candidates,
+            k,
+            rng,
+        )?;
+        let stops = victims
+            .into_iter()
+            .map(|t| Action::Stop(t, StopWhy::Scaling));
+        actions.extend(stops);
+    }
+    // A task stopped here was RUNNING (healthy): it turns STOPPING and still counts.
+    let room = service
+        .config
+        .max_tasks(desired)
+        .saturating_sub(live + stopping);
+    let start = (desired - primary.live_tasks).min(room);
+    if start > 0 && can_start(service, now) {
+        actions.push(Action::Start(start));
+    }
+    let settled = stopping == 0 && primary.healthy_tasks == primary.live_tasks;
+    if actions.is_empty() && old_live > 0 && room == 0 && settled {
+        actions.push(Action::Blocked);
+    }
+    Some(actions)
+}
+
 fn replica(
     world: &World,
     service: &Service,
@@ -135,9 +230,6 @@ fn replica(
     rng: &mut RngStreams,
     zones: Option<&PlacementIndex>,
 ) -> Vec<Action> {
-    if let Some(actions) = simple(world, service, now) {
-        return actions;
-    }
     let all = tasks(world, service);
     let primary = service.primary_index();
     let deployment_of = |t: TaskId| world.task(t).service.map_or(primary, |(_, d)| d);

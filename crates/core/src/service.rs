@@ -5,9 +5,11 @@
 //! are kept in full here; the API shows the newest 100.
 
 use crate::cql::Expr;
-use crate::ids::{ClusterId, ServiceId, TaskDefId};
+use crate::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
 use crate::placement::Strategy;
 use crate::time::SimTime;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServiceStatus {
@@ -129,6 +131,11 @@ pub struct Deployment {
     pub had_running_task: bool,
     /// Tasks of this deployment whose desiredStatus is RUNNING.
     pub live_tasks: u32,
+    /// Live tasks counted healthy: RUNNING and past their health delay, counted when the engine
+    /// absorbs `Service::health_due` (before every reconcile), uncounted when they stop.
+    pub healthy_tasks: u32,
+    /// Tasks of this deployment in STOPPING.
+    pub stopping_tasks: u32,
     pub created_at: SimTime,
     pub updated_at: SimTime,
 }
@@ -176,13 +183,76 @@ pub struct Service {
     pub steady: bool,
     /// The tasks the service started that are not yet STOPPED, in creation order (a task leaves
     /// the list when it stops, so each reconcile costs what the service runs, not its history).
-    pub tasks: Vec<crate::ids::TaskId>,
+    pub tasks: Vec<TaskId>,
     /// A reconcile is already scheduled.
     pub reconcile_scheduled: bool,
     /// The last placement-failure message, to suppress repeats (ECS shows a cause once).
     pub last_failure_message: Option<String>,
     /// Whether the "unable to stop or start tasks" event was sent for the current deployment.
     pub blocked_reported: bool,
+    /// RUNNING tasks not yet counted healthy, by the time they turn healthy (earliest first).
+    pub health_due: BinaryHeap<Reverse<(SimTime, TaskId)>>,
+    /// The live tasks of the older deployments: what a rolling deployment replaces.
+    pub retiring: Retiring,
+}
+
+/// A live task of an older deployment, with what scale-in looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetiringTask {
+    pub task: TaskId,
+    pub instance: InstanceId,
+    pub cpu: i64,
+    pub memory_mib: i64,
+}
+
+/// The live tasks of a service's older deployments, in id order: set when a deployment starts
+/// (the tasks live then are the older ones from then on, since new tasks start in the PRIMARY),
+/// and each removed when it is told to stop (marked gone, the list compacted once half gone),
+/// so a reconcile finds them without walking the service's tasks.
+#[derive(Clone, Debug, Default)]
+pub struct Retiring {
+    entries: Vec<(RetiringTask, bool)>,
+    gone: usize,
+}
+
+impl Retiring {
+    /// The older deployments' live tasks are now `tasks` (in id order).
+    pub fn reset(&mut self, tasks: impl IntoIterator<Item = RetiringTask>) {
+        self.entries = tasks.into_iter().map(|t| (t, false)).collect();
+        self.gone = 0;
+        debug_assert!(self.entries.is_sorted_by_key(|(t, _)| t.task));
+    }
+
+    /// `task` no longer counts (it was told to stop); nothing when it is not listed.
+    pub fn remove(&mut self, task: TaskId) {
+        let Ok(at) = self.entries.binary_search_by_key(&task, |(t, _)| t.task) else {
+            return;
+        };
+        if !std::mem::replace(&mut self.entries[at].1, true) {
+            self.gone += 1;
+        }
+        if self.gone * 2 > self.entries.len() {
+            self.entries.retain(|(_, gone)| !gone);
+            self.gone = 0;
+        }
+    }
+
+    /// The listed tasks, in id order.
+    pub fn tasks(&self) -> impl Iterator<Item = &RetiringTask> {
+        self.entries
+            .iter()
+            .filter(|(_, gone)| !gone)
+            .map(|(t, _)| t)
+    }
+
+    /// How many are listed.
+    pub fn len(&self) -> usize {
+        self.entries.len() - self.gone
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 impl Service {

@@ -132,6 +132,8 @@ pub struct Task {
     pub service: Option<(ServiceId, usize)>,
     /// When a RUNNING task starts counting as healthy for deployments.
     pub healthy_at: Option<SimTime>,
+    /// Whether its deployment's `healthy_tasks` counts it (a live service task past `healthy_at`).
+    pub health_counted: bool,
 }
 
 impl Task {

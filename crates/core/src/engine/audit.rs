@@ -6,6 +6,7 @@ use super::{Engine, RunSpec};
 use crate::ids::{InstanceId, ServiceId, TaskId};
 use crate::invariants::{self, Violation};
 use crate::placement::{self, Verdict};
+use crate::scheduler::Action;
 use crate::service::Scheduling;
 use crate::task::{DesiredStatus, TaskStatus};
 use crate::time::SimTime;
@@ -120,6 +121,32 @@ impl Engine {
                     detail,
                 },
             );
+        }
+    }
+
+    /// The scheduler's answer from its counts must be the full pass's (moves and draws), and
+    /// its health counts must say what `is_healthy` says now.
+    pub(super) fn audit_reconcile(&mut self, id: ServiceId, actions: &[Action], full: &[Action]) {
+        let s = self.world.service(id);
+        let name = s.name.clone();
+        let miscounted = s.tasks.iter().map(|t| self.world.task(*t)).find(|t| {
+            t.desired_status == DesiredStatus::Running && t.health_counted != t.is_healthy(self.now)
+        });
+        if let Some(t) = miscounted {
+            let detail = format!(
+                "service {name}: task {} counted healthy {}, healthy {}",
+                t.uuid,
+                t.health_counted,
+                t.is_healthy(self.now)
+            );
+            let invariant = "health-counts";
+            self.fail("a scheduler pass", Violation { invariant, detail });
+        }
+        if actions != full {
+            let detail =
+                format!("service {name}: the counts said {actions:?}, the full pass {full:?}");
+            let invariant = "scheduler-fast-path";
+            self.fail("a scheduler pass", Violation { invariant, detail });
         }
     }
 

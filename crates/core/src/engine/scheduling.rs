@@ -34,16 +34,33 @@ impl Engine {
                 s.desired_count = n as u32;
             }
         }
+        self.absorb_health(id);
+        // The reference mode keeps scale-in on the attributes too, so the differential tests
+        // compare the index's zones against them.
+        let zones = (self.placement == super::PlacementMode::Indexed).then_some(&self.index);
+        let full = self.audit.enabled.then(|| {
+            let mut rng = self.rng.clone();
+            let s = self.world.service(id);
+            scheduler::reconcile_full(
+                &self.world,
+                s,
+                self.now,
+                self.epoch_unix_ms,
+                &mut rng,
+                zones,
+            )
+        });
         let actions = scheduler::reconcile(
             &self.world,
             self.world.service(id),
             self.now,
             self.epoch_unix_ms,
             &mut self.rng,
-            // The reference mode keeps scale-in on the attributes too, so the differential
-            // tests compare the index's zones against them.
-            (self.placement == super::PlacementMode::Indexed).then_some(&self.index),
+            zones,
         );
+        if let Some(full) = full {
+            self.audit_reconcile(id, &actions, &full);
+        }
         // The load before, for the audit only (it costs a walk over the service's tasks).
         let before = self.audit.enabled.then(|| self.service_load(id));
         let changed = self.apply(id, &actions);
@@ -271,20 +288,14 @@ impl Engine {
         if nothing_to_retire {
             return;
         }
-        let mut busy = vec![false; s.deployments.len()];
-        let mut running_or_pending = 0;
-        for t in &s.tasks {
-            let task = self.world.task(*t);
-            if task.last_status != TaskStatus::Stopped {
-                busy[task.service.map_or(0, |(_, d)| d)] = true;
-            }
-            if task.last_status != TaskStatus::Stopped && task.last_status != TaskStatus::Stopping {
-                running_or_pending += 1;
-            }
-        }
+        // From the counts: a task whose desiredStatus is STOPPED is STOPPING or STOPPED (a task
+        // that never ran stops at once), so the tasks not STOPPED are the live and the STOPPING
+        // ones, and the running or pending ones are the live ones.
+        let running_or_pending: u32 = s.deployments.iter().map(|d| d.live_tasks).sum();
         let draining_done = s.status == ServiceStatus::Draining && running_or_pending == 0;
         let s = self.service_mut(id);
-        for (d, busy) in s.deployments.iter_mut().zip(busy) {
+        for d in s.deployments.iter_mut() {
+            let busy = d.live_tasks + d.stopping_tasks > 0;
             if d.status == DeploymentStatus::Active && !busy {
                 d.status = DeploymentStatus::Inactive;
             }

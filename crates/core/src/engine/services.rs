@@ -7,11 +7,13 @@ use crate::ids::{ClusterId, ServiceId, TaskDefId, TaskId};
 use crate::placement::Strategy;
 use crate::rng::Purpose;
 use crate::service::{
-    Deployment, DeploymentConfig, DeploymentStatus, RolloutState, Scheduling, Service,
-    ServiceStatus, Throttle,
+    Deployment, DeploymentConfig, DeploymentStatus, RetiringTask, RolloutState, Scheduling,
+    Service, ServiceStatus, Throttle,
 };
+use crate::task::{DesiredStatus, TaskStatus};
 use crate::time::SimDuration;
 use crate::trace::Field;
+use std::cmp::Reverse;
 
 /// A service to create (validated by the API layer).
 #[derive(Clone, Debug)]
@@ -73,6 +75,8 @@ impl Engine {
             reconcile_scheduled: false,
             last_failure_message: None,
             blocked_reported: false,
+            health_due: Default::default(),
+            retiring: Default::default(),
         });
         self.deployment_started(id);
         self.schedule_reconcile(id);
@@ -90,6 +94,8 @@ impl Engine {
             failed_tasks: 0,
             had_running_task: false,
             live_tasks: 0,
+            healthy_tasks: 0,
+            stopping_tasks: 0,
             created_at: self.now,
             updated_at: self.now,
         }
@@ -126,11 +132,33 @@ impl Engine {
             old.status = DeploymentStatus::Active;
         }
         s.deployments.push(d);
+        self.list_retiring(id);
+        let s = self.service_mut(id);
         s.throttle = Throttle::default();
         s.steady = false;
         s.blocked_reported = false;
         s.last_failure_message = None;
         self.deployment_started(id);
+    }
+
+    /// A deployment started: every live task of the service now belongs to an older one.
+    fn list_retiring(&mut self, id: ServiceId) {
+        let world = &self.world;
+        let s = world.service(id);
+        let mut live: Vec<RetiringTask> = s
+            .tasks
+            .iter()
+            .map(|t| world.task(*t))
+            .filter(|t| t.desired_status == DesiredStatus::Running)
+            .map(|t| RetiringTask {
+                task: t.id,
+                instance: t.instance,
+                cpu: t.allocation.cpu,
+                memory_mib: t.allocation.memory_mib,
+            })
+            .collect();
+        live.sort_unstable_by_key(|t| t.task);
+        self.service_mut(id).retiring.reset(live);
     }
 
     /// UpdateService.
@@ -238,6 +266,7 @@ impl Engine {
         self.world.tasks[task.index()].healthy_at = Some(healthy_at);
         self.schedule(healthy_at, Event::TaskHealthy(task));
         let s = self.service_mut(sid);
+        s.health_due.push(Reverse((healthy_at, task)));
         s.throttle = Throttle::default();
         let d = &mut s.deployments[dep];
         d.had_running_task = true;
@@ -255,6 +284,28 @@ impl Engine {
             .load_balancer_healthy
             .draw(&mut self.rng)
             .max(grace)
+    }
+
+    /// Counts the service's tasks whose health delay has passed by now (each once, while it is
+    /// live and RUNNING), so the deployments' `healthy_tasks` equal what `is_healthy` says at
+    /// this time, whatever order same-time events ran in.
+    pub(super) fn absorb_health(&mut self, sid: ServiceId) {
+        let now = self.now;
+        while let Some(&Reverse((at, task))) = self.world.service(sid).health_due.peek() {
+            if at > now {
+                break;
+            }
+            self.service_mut(sid).health_due.pop();
+            let t = &mut self.world.tasks[task.index()];
+            let counts = t.desired_status == DesiredStatus::Running
+                && t.last_status == TaskStatus::Running
+                && t.healthy_at == Some(at)
+                && !t.health_counted;
+            if let (true, Some((_, dep))) = (counts, t.service) {
+                t.health_counted = true;
+                self.service_mut(sid).deployments[dep].healthy_tasks += 1;
+            }
+        }
     }
 
     pub(super) fn on_task_healthy(&mut self, task: TaskId) {

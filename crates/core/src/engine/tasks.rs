@@ -57,6 +57,7 @@ impl Engine {
             version: 1,
             service,
             healthy_at: None,
+            health_counted: false,
         };
         self.index.count_task(&self.world, &spec.group, inst, 1);
         self.world.tasks.push(task);
@@ -221,6 +222,10 @@ impl Engine {
         let t = self.task_mut(id);
         t.last_status = TaskStatus::Stopping;
         t.stopping_at = Some(now);
+        if let Some((sid, dep)) = t.service {
+            self.service_mut(sid).deployments[dep].stopping_tasks += 1;
+        }
+        let t = self.world.task(id);
         let timeout = t.stop_timeout_s.map_or(
             self.timing.stop_timeout,
             crate::time::SimDuration::from_secs,
@@ -236,6 +241,11 @@ impl Engine {
             return;
         }
         self.desire_stopped(id);
+        if let (TaskStatus::Stopping, Some((sid, dep))) =
+            (self.world.task(id).last_status, self.world.task(id).service)
+        {
+            self.service_mut(sid).deployments[dep].stopping_tasks -= 1;
+        }
         let t = self.task_mut(id);
         t.last_status = TaskStatus::Stopped;
         t.execution_stopped_at = Some(now);
@@ -325,9 +335,17 @@ impl Engine {
         if self.world.task(id).desired_status == DesiredStatus::Stopped {
             return;
         }
-        self.task_mut(id).desired_status = DesiredStatus::Stopped;
+        let t = self.task_mut(id);
+        t.desired_status = DesiredStatus::Stopped;
+        let counted = std::mem::take(&mut t.health_counted);
         if let Some((sid, dep)) = self.world.task(id).service {
-            self.service_mut(sid).deployments[dep].live_tasks -= 1;
+            let s = self.service_mut(sid);
+            if dep != s.primary_index() {
+                s.retiring.remove(id);
+            }
+            let d = &mut s.deployments[dep];
+            d.live_tasks -= 1;
+            d.healthy_tasks -= u32::from(counted);
         }
         self.world.leave_group(id);
         let t = self.world.task(id);

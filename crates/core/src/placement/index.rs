@@ -96,6 +96,10 @@ pub struct PlacementIndex {
     groups: BTreeMap<ClusterId, BTreeMap<String, GroupZones>>,
     /// The zone each instance's tasks are counted under.
     counted_zone: Vec<Zone>,
+    /// The same zone, as its number in `zone_names` (what dense per-zone arrays index by).
+    counted_zone_id: Vec<u32>,
+    /// Every zone bucket seen, numbered in order of first sight.
+    zone_names: Vec<Zone>,
 }
 
 /// What the index says about one placement.
@@ -153,8 +157,10 @@ impl PlacementIndex {
         let inst = world.instance(id);
         let i = id.index();
         if self.filed.len() <= i {
+            let none = self.intern(&None);
             self.filed.resize(i + 1, None);
             self.counted_zone.resize(i + 1, None);
+            self.counted_zone_id.resize(i + 1, none);
         }
         let zone = zone_ref(inst);
         if zone != self.counted_zone[i].as_deref() {
@@ -212,6 +218,7 @@ impl PlacementIndex {
 
     /// The instance's zone changed: its live tasks now count in the new zone.
     fn move_counts(&mut self, world: &World, id: InstanceId, zone: Zone) {
+        self.counted_zone_id[id.index()] = self.intern(&zone);
         let old = std::mem::replace(&mut self.counted_zone[id.index()], zone.clone());
         let inst = world.instance(id);
         let live = inst
@@ -243,6 +250,42 @@ impl PlacementIndex {
     /// missing), or None when the instance was never filed.
     pub fn zone_of(&self, id: InstanceId) -> Option<Option<&str>> {
         self.counted_zone.get(id.index()).map(|z| z.as_deref())
+    }
+
+    /// The number of a zone bucket, given on first sight.
+    fn intern(&mut self, zone: &Zone) -> u32 {
+        match self.zone_names.iter().position(|z| z == zone) {
+            Some(at) => at as u32,
+            None => {
+                self.zone_names.push(zone.clone());
+                (self.zone_names.len() - 1) as u32
+            }
+        }
+    }
+
+    /// How many zone buckets have numbers (`zone_id` is below it).
+    pub fn zone_ids(&self) -> usize {
+        self.zone_names.len()
+    }
+
+    /// The number of the zone bucket `id`'s tasks count under, or None when never filed.
+    pub fn zone_id(&self, id: InstanceId) -> Option<u32> {
+        self.counted_zone_id.get(id.index()).copied()
+    }
+
+    /// A group's live tasks (desiredStatus not STOPPED) per zone: the zone's number, how many
+    /// tasks there, and how many on each instance there (in id order).
+    pub fn group_counts(
+        &self,
+        cluster: ClusterId,
+        group: &str,
+    ) -> impl Iterator<Item = (u32, u64, &[(InstanceId, u64)])> + '_ {
+        let zones = self.groups.get(&cluster).and_then(|g| g.get(group));
+        zones.into_iter().flatten().map(|(zone, counts)| {
+            let id = self.zone_names.iter().position(|z| z == zone);
+            let id = id.expect("a group's zone was counted under an instance") as u32;
+            (id, counts.tasks, counts.per_instance.as_slice())
+        })
     }
 
     /// Chooses as the reference pipeline would, when the strategies are indexed ones.

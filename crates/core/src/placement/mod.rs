@@ -13,6 +13,7 @@ pub mod filters;
 pub mod index;
 pub mod scale_in;
 pub mod strategy;
+pub mod victims;
 
 use crate::ids::InstanceId;
 use crate::world::World;

@@ -19,6 +19,7 @@ pub struct TimingPlan {
     pub pending: (u64, u64),
     pub healthy_ms: u64,
     pub stopping: (u64, u64),
+    pub scheduler_delay: (u64, u64),
 }
 
 impl TimingPlan {
@@ -28,6 +29,7 @@ impl TimingPlan {
             pending: range(self.pending),
             healthy: DelayRange::fixed(self.healthy_ms),
             stopping: range(self.stopping),
+            scheduler_delay: range(self.scheduler_delay),
             stop_timeout: SimDuration::from_secs(30),
             ..Timing::default()
         }
@@ -36,10 +38,11 @@ impl TimingPlan {
     fn yaml(&self) -> String {
         let r = |(a, b): (u64, u64)| format!("{a}ms..{b}ms");
         format!(
-            "timing: {{pending: {}, healthy: {}ms, stopping: {}, stopTimeout: 30s}}\n",
+            "timing: {{pending: {}, healthy: {}ms, stopping: {}, stopTimeout: 30s, schedulerDelay: {}}}\n",
             r(self.pending),
             self.healthy_ms,
-            r(self.stopping)
+            r(self.stopping),
+            r(self.scheduler_delay)
         )
     }
 }
@@ -210,17 +213,24 @@ impl Plan {
     }
 }
 
-/// Timing with some spread: PENDING takes 0-20 s, healthy after 40 s, STOPPING 0-5 s.
+/// Timing with some spread: PENDING takes 0-20 s, healthy after 40 s (sometimes at once, so a
+/// task turns healthy in the same millisecond as other events), STOPPING 0-5 s, and the
+/// scheduler reacting at once or up to 3 s later.
 pub fn timing_plan() -> impl Strategy<Value = TimingPlan> {
     (
         prop::sample::select(vec![(0u64, 0u64), (5000, 5000), (2000, 20_000)]),
+        prop::sample::select(vec![0u64, 40_000, 40_000]),
         prop::sample::select(vec![(0u64, 0u64), (1000, 5000)]),
+        prop::sample::select(vec![(0u64, 0u64), (0, 0), (0, 3000)]),
     )
-        .prop_map(|(pending, stopping)| TimingPlan {
-            pending,
-            healthy_ms: 40_000,
-            stopping,
-        })
+        .prop_map(
+            |(pending, healthy_ms, stopping, scheduler_delay)| TimingPlan {
+                pending,
+                healthy_ms,
+                stopping,
+                scheduler_delay,
+            },
+        )
 }
 
 /// A whole generated case: 1-3 services, 0-2 job families, up to `max_steps` timeline steps in

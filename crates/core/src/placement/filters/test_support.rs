@@ -112,6 +112,7 @@ impl Fixture {
             version: 1,
             service: None,
             healthy_at: None,
+            health_counted: false,
         });
         self.world.join_group(id);
         self.world.clusters[0].tasks.push(id);
