@@ -88,7 +88,9 @@ pub fn sample(api: &Api) -> Sample {
         placement_failures: api.engine.stats().failed,
         ..Sample::default()
     };
-    let shape = common_shape(api);
+    let zones = active_zones(api);
+    let walk = walk_tasks(api, &zones);
+    let shape = walk.common_shape();
     for inst in w
         .instances()
         .iter()
@@ -97,14 +99,13 @@ pub fn sample(api: &Api) -> Sample {
         let registered = (inst.registered.cpu, inst.registered.memory_mib);
         let remaining = (inst.remaining.cpu, inst.remaining.memory_mib);
         s.total.add(registered, remaining);
-        let zone = inst
-            .availability_zone
-            .clone()
-            .unwrap_or_else(|| "(none)".into());
-        s.per_zone
-            .entry(zone)
-            .or_default()
-            .add(registered, remaining);
+        let zone = inst.availability_zone.as_deref().unwrap_or("(none)");
+        if !s.per_zone.contains_key(zone) {
+            s.per_zone.insert(zone.to_string(), Capacity::default());
+        }
+        if let Some(c) = s.per_zone.get_mut(zone) {
+            c.add(registered, remaining);
+        }
         if inst.status == InstanceStatus::Active {
             s.instances_active += 1;
             if let Some((cpu, mem)) = shape
@@ -118,11 +119,11 @@ pub fn sample(api: &Api) -> Sample {
             s.instances_in_use += 1;
         }
     }
-    let zones = active_zones(api);
     s.services = w
         .services()
         .iter()
-        .map(|svc| service_sample(api, svc.id, &zones))
+        .zip(walk.services)
+        .map(|(svc, tally)| tally.sample(svc))
         .collect();
     s.instance_memory_bp = w
         .instances()
@@ -140,76 +141,111 @@ pub fn sample(api: &Api) -> Sample {
     s
 }
 
-/// The most common (cpu, memory) among live tasks; ties to the smallest. Walks the instances'
-/// task lists (the tasks not yet STOPPED), not every task the run ever had.
-fn common_shape(api: &Api) -> Option<(i64, i64)> {
-    let w = api.engine.world();
-    let mut counts: BTreeMap<(i64, i64), u64> = BTreeMap::new();
-    for t in w.instances().iter().flat_map(|i| w.live_tasks_on(i.id)) {
-        *counts
-            .entry((t.requirement.cpu, t.requirement.memory_mib))
-            .or_insert(0) += 1;
-    }
-    counts
-        .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-        .map(|(shape, _)| shape)
+/// What one walk over the instances' task lists (the tasks not yet STOPPED) finds: the task
+/// shapes, and each service's tasks by state and its running tasks per zone.
+struct Walk {
+    shapes: BTreeMap<(i64, i64), u64>,
+    /// By service id.
+    services: Vec<Tally>,
 }
 
-/// Each cluster's zones that have ACTIVE instances, each with a zero count: computed once per
-/// sample, not once per service.
-fn active_zones(api: &Api) -> BTreeMap<ClusterId, BTreeMap<String, u32>> {
-    let mut zones: BTreeMap<ClusterId, BTreeMap<String, u32>> = BTreeMap::new();
+/// One service's tasks at a sample.
+#[derive(Clone, Debug, Default)]
+struct Tally {
+    pending: u32,
+    running: u32,
+    healthy: u32,
+    stopping: u32,
+    /// Running tasks per zone with ACTIVE instances in the service's cluster.
+    per_zone: Vec<u32>,
+}
+
+impl Tally {
+    fn sample(self, svc: &ecsim_core::service::Service) -> ServiceSample {
+        let max = self.per_zone.iter().max().copied().unwrap_or(0);
+        let min = self.per_zone.iter().min().copied().unwrap_or(0);
+        ServiceSample {
+            name: svc.name.clone(),
+            desired: svc.desired_count,
+            pending: self.pending,
+            running: self.running,
+            healthy: self.healthy,
+            stopping: self.stopping,
+            az_skew: max - min,
+        }
+    }
+}
+
+impl Walk {
+    /// The most common (cpu, memory) among the tasks; ties to the smallest.
+    fn common_shape(&self) -> Option<(i64, i64)> {
+        self.shapes
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(shape, _)| *shape)
+    }
+}
+
+/// Visits every task not yet STOPPED once, through its instance (so the instance's zone is
+/// looked up once per instance, not once per task).
+fn walk_tasks(api: &Api, zones: &BTreeMap<ClusterId, Vec<String>>) -> Walk {
+    let w = api.engine.world();
+    let now = api.engine.now();
+    let zone_count = |c: &ClusterId| zones.get(c).map_or(0, Vec::len);
+    let mut walk = Walk {
+        shapes: BTreeMap::new(),
+        services: w
+            .services()
+            .iter()
+            .map(|svc| Tally {
+                per_zone: vec![0; zone_count(&svc.cluster)],
+                ..Tally::default()
+            })
+            .collect(),
+    };
+    for inst in w.instances() {
+        let slot = zones
+            .get(&inst.cluster)
+            .zip(inst.availability_zone.as_ref());
+        let slot = slot.and_then(|(names, z)| names.binary_search(z).ok());
+        for t in w.live_tasks_on(inst.id) {
+            *walk
+                .shapes
+                .entry((t.requirement.cpu, t.requirement.memory_mib))
+                .or_insert(0) += 1;
+            let Some((sid, _)) = t.service else { continue };
+            let tally = &mut walk.services[sid.index()];
+            match (t.desired_status, t.last_status) {
+                (DesiredStatus::Running, TaskStatus::Pending | TaskStatus::Provisioning) => {
+                    tally.pending += 1
+                }
+                (DesiredStatus::Running, TaskStatus::Running) => {
+                    tally.running += 1;
+                    tally.healthy += u32::from(t.is_healthy(now));
+                    if let Some(n) = slot.and_then(|k| tally.per_zone.get_mut(k)) {
+                        *n += 1;
+                    }
+                }
+                (_, TaskStatus::Stopping) => tally.stopping += 1,
+                _ => {}
+            }
+        }
+    }
+    walk
+}
+
+/// Each cluster's zones that have ACTIVE instances, in order: computed once per sample.
+fn active_zones(api: &Api) -> BTreeMap<ClusterId, Vec<String>> {
+    let mut zones: BTreeMap<ClusterId, std::collections::BTreeSet<&String>> = BTreeMap::new();
     for inst in api.engine.world().instances() {
         if let (InstanceStatus::Active, Some(z)) = (inst.status, &inst.availability_zone) {
-            zones
-                .entry(inst.cluster)
-                .or_default()
-                .entry(z.clone())
-                .or_insert(0);
+            zones.entry(inst.cluster).or_default().insert(z);
         }
     }
     zones
-}
-
-fn service_sample(
-    api: &Api,
-    id: ecsim_core::ids::ServiceId,
-    active_zones: &BTreeMap<ClusterId, BTreeMap<String, u32>>,
-) -> ServiceSample {
-    let w = api.engine.world();
-    let svc = w.service(id);
-    let now = api.engine.now();
-    let mut s = ServiceSample {
-        name: svc.name.clone(),
-        desired: svc.desired_count,
-        ..ServiceSample::default()
-    };
-    let mut zones = active_zones.get(&svc.cluster).cloned().unwrap_or_default();
-    for t in svc.tasks.iter().map(|t| w.task(*t)) {
-        match (t.desired_status, t.last_status) {
-            (DesiredStatus::Running, TaskStatus::Pending | TaskStatus::Provisioning) => {
-                s.pending += 1
-            }
-            (DesiredStatus::Running, TaskStatus::Running) => {
-                s.running += 1;
-                s.healthy += u32::from(t.is_healthy(now));
-                if let Some(n) = w
-                    .instance(t.instance)
-                    .availability_zone
-                    .as_ref()
-                    .and_then(|z| zones.get_mut(z))
-                {
-                    *n += 1;
-                }
-            }
-            (_, TaskStatus::Stopping) => s.stopping += 1,
-            _ => {}
-        }
-    }
-    s.az_skew =
-        zones.values().max().copied().unwrap_or(0) - zones.values().min().copied().unwrap_or(0);
-    s
+        .into_iter()
+        .map(|(c, names)| (c, names.into_iter().cloned().collect()))
+        .collect()
 }
 
 /// A deployment's start and completion (ms), once it completed.
