@@ -22,7 +22,7 @@ use crate::placement::index::PlacementIndex;
 use crate::placement::scale_in::ScaleInPass;
 use crate::placement::victims;
 use crate::rng::RngStreams;
-use crate::service::{RolloutState, Scheduling, Service, ServiceStatus};
+use crate::service::{RetiringTask, RolloutState, Scheduling, Service, ServiceStatus};
 use crate::task::{DesiredStatus, TaskStatus};
 use crate::time::SimTime;
 use crate::world::World;
@@ -151,13 +151,15 @@ fn simple(world: &World, service: &Service, now: SimTime) -> Option<Vec<Action>>
     })
 }
 
-/// The moves of a REPLICA service during a rolling deployment, known from counts: no instance
-/// of the cluster is draining, the PRIMARY deployment has at most `desiredCount` live tasks,
-/// every live task of the older deployments is healthy, and the health limit allows no stop
-/// (`healthy <= ceil(desired × minimumHealthyPercent / 100)`). The full pass would then stop
-/// nothing, so only the start phase and the blocked check act. Needs the deployments'
-/// `healthy_tasks` counted at `now` (None when a task's health is still due).
-/// So a task turning RUNNING during a deployment costs O(1). None: the full pass is needed.
+/// The moves of a REPLICA service during a rolling deployment, from counts and the service's
+/// list of older tasks, when no instance of the cluster is draining and the PRIMARY deployment
+/// has at most `desiredCount` live tasks (so nothing drains and nothing scales in): the older
+/// tasks not healthy stop at once, the healthy ones are picked by `victims::pick` while
+/// `healthy > ceil(desired × minimumHealthyPercent / 100)`, then the start phase and the blocked
+/// check. The same moves and draws as the full pass; a task turning RUNNING costs O(1), a stop
+/// costs one look at the older tasks. Needs the deployments' `healthy_tasks` counted at `now`.
+/// None: the full pass is needed (a health still due, a strategy `victims` does not serve, or
+/// the reference mode).
 fn rolling(
     world: &World,
     service: &Service,
@@ -180,25 +182,27 @@ fn rolling(
     let old_healthy = healthy - primary.healthy_tasks;
     let common = !due
         && primary.live_tasks <= desired
-        && old_healthy == old_live
         && world.cluster(service.cluster).not_active_instances == 0;
     if !common {
         return None;
     }
+    // Older tasks not healthy cost no health: they stop at once, first, in id order.
+    let (unhealthy, candidates) = older_by_health(world, service, now, old_healthy == old_live);
+    let mut actions: Vec<Action> = unhealthy
+        .iter()
+        .map(|r| Action::Stop(r.task, StopWhy::Scaling))
+        .collect();
     let min_healthy = service.config.min_healthy(desired);
-    let mut actions = Vec::new();
-    if old_live > 0 && healthy > min_healthy {
+    if old_healthy > 0 && healthy > min_healthy {
         // The healthy older tasks go one by one while the minimum allows, picked from the
         // index's counts (the reference mode keeps the general pass, as a check of this one).
-        let k = (healthy - min_healthy).min(old_live) as usize;
-        let candidates: Vec<_> = service.retiring.tasks().copied().collect();
+        let k = (healthy - min_healthy).min(old_healthy) as usize;
         let victims = victims::pick(
             world,
             zones?,
-            service.cluster,
-            &service.group(),
+            (service.cluster, &service.group()),
             &service.strategies,
-            &candidates,
+            (&unhealthy, &candidates),
             k,
             rng,
         )?;
@@ -207,11 +211,15 @@ fn rolling(
             .map(|t| Action::Stop(t, StopWhy::Scaling));
         actions.extend(stops);
     }
-    // A task stopped here was RUNNING (healthy): it turns STOPPING and still counts.
+    // A stopped task that was RUNNING turns STOPPING and still counts; a pending one is gone.
+    let gone = unhealthy
+        .iter()
+        .filter(|r| world.task(r.task).last_status != TaskStatus::Running)
+        .count() as u32;
     let room = service
         .config
         .max_tasks(desired)
-        .saturating_sub(live + stopping);
+        .saturating_sub(live + stopping - gone);
     let start = (desired - primary.live_tasks).min(room);
     if start > 0 && can_start(service, now) {
         actions.push(Action::Start(start));
@@ -221,6 +229,21 @@ fn rolling(
         actions.push(Action::Blocked);
     }
     Some(actions)
+}
+
+/// The older deployments' live tasks, (not healthy, healthy), in id order. `all_healthy`: the
+/// counts say none is unhealthy, so no task need be looked at.
+fn older_by_health(
+    world: &World,
+    service: &Service,
+    now: SimTime,
+    all_healthy: bool,
+) -> (Vec<RetiringTask>, Vec<RetiringTask>) {
+    let older = service.retiring.tasks().copied();
+    if all_healthy {
+        return (Vec::new(), older.collect());
+    }
+    older.partition(|r| !world.task(r.task).is_healthy(now))
 }
 
 fn replica(

@@ -103,22 +103,27 @@ impl Counts {
     }
 }
 
-/// `k` tasks to stop among `candidates` (of group `group`, in id order), picked one after the
-/// other as `ScaleInPass::choose` picks them, each pick counting the earlier ones as gone. Fewer
-/// when the candidates run out. None (before any draw) when a strategy is not one served here.
-#[allow(clippy::too_many_arguments)]
+/// `k` tasks to stop among `candidates` (of the group `(cluster, group)`, in id order), picked
+/// one after the other as `ScaleInPass::choose` picks them after `stopped` (tasks of the group
+/// already stopped in the pass), each pick counting the earlier ones as gone. Fewer when the
+/// candidates run out. None (before any draw) when a strategy is not one served here.
 pub fn pick(
     world: &World,
     index: &PlacementIndex,
-    cluster: ClusterId,
-    group: &str,
+    (cluster, group): (ClusterId, &str),
     strategies: &[Strategy],
-    candidates: &[RetiringTask],
+    (stopped, candidates): (&[RetiringTask], &[RetiringTask]),
     k: usize,
     rng: &mut RngStreams,
 ) -> Option<Vec<TaskId>> {
     let levels = levels(strategies)?;
     let mut counts = Counts::new(world, index, cluster, group, &levels);
+    for s in stopped {
+        let zone = index
+            .zone_id(s.instance)
+            .expect("a task's instance is filed");
+        forget(&mut counts, s, zone);
+    }
     let zone_of: Vec<u32> = candidates
         .iter()
         .map(|c| {
@@ -220,6 +225,8 @@ mod tests {
         /// Which live tasks of `service:web` are candidates.
         chosen: Vec<bool>,
         picks: usize,
+        /// How many of the first candidates are stopped before the picks.
+        stopped_first: usize,
         strategies: Vec<Strategy>,
         seed: u64,
     }
@@ -259,20 +266,24 @@ mod tests {
             prop::collection::vec(task, 0..40),
             prop::collection::vec(any::<bool>(), 40),
             0usize..45,
+            prop::sample::select(vec![0usize, 0, 1, 3]),
             strategy_list(),
             any::<u64>(),
         )
-            .prop_map(|(instances, tasks, chosen, picks, strategies, seed)| Case {
-                instances: instances
-                    .into_iter()
-                    .map(|(z, cpu, m)| (z, cpu, 1024 * (m + 2)))
-                    .collect(),
-                tasks,
-                chosen,
-                picks,
-                strategies,
-                seed,
-            })
+            .prop_map(
+                |(instances, tasks, chosen, picks, stopped_first, strategies, seed)| Case {
+                    instances: instances
+                        .into_iter()
+                        .map(|(z, cpu, m)| (z, cpu, 1024 * (m + 2)))
+                        .collect(),
+                    tasks,
+                    chosen,
+                    picks,
+                    stopped_first,
+                    strategies,
+                    seed,
+                },
+            )
     }
 
     /// The world, its index, and the candidates (live `service:web` tasks, in id order).
@@ -340,15 +351,20 @@ mod tests {
             let mut rng_fast = RngStreams::new(case.seed);
             let mut rng_pass = RngStreams::new(case.seed);
             let group = GROUPS[0];
+            // The first candidates stopped beforehand (as unhealthy tasks are), the rest picked.
+            let (stopped, candidates) = candidates.split_at(case.stopped_first.min(candidates.len()));
             let got = pick(
-                &f.world, &index, ClusterId(0), group, &case.strategies, &candidates,
-                case.picks, &mut rng_fast,
+                &f.world, &index, (ClusterId(0), group), &case.strategies,
+                (stopped, candidates), case.picks, &mut rng_fast,
             );
             let served = levels(&case.strategies).is_some();
             prop_assert_eq!(got.is_some(), served);
             if let Some(got) = got {
                 let mut pass = ScaleInPass::new(&f.world, ClusterId(0), group, &case.strategies)
                     .with_zones(Some(&index));
+                for s in stopped {
+                    pass.stop(s.task);
+                }
                 let mut left: Vec<TaskId> = candidates.iter().map(|c| c.task).collect();
                 let mut expected = Vec::new();
                 while expected.len() < case.picks {
