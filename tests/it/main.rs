@@ -17,6 +17,7 @@ mod check;
 mod cli;
 mod determinism;
 mod explain;
+mod faults;
 mod generate;
 mod import;
 mod no_panic;

@@ -167,6 +167,14 @@ impl World {
             .map(|t| self.task(*t))
     }
 
+    /// The ids of `group_tasks`, in creation order.
+    pub fn group_task_ids(&self, cluster: ClusterId, group: &str) -> &[TaskId] {
+        self.groups
+            .get(&cluster)
+            .and_then(|g| g.get(group))
+            .map_or(&[], Vec::as_slice)
+    }
+
     /// A task just created with desiredStatus RUNNING joins its group.
     pub(crate) fn join_group(&mut self, task: TaskId) {
         let t = &self.tasks[task.index()];

@@ -134,7 +134,10 @@ fn set_state(api: &mut Api, s: &Selector, status: &str) -> Result<Value, ApiErro
 }
 
 fn crash(api: &mut Api, c: &CrashSpec) -> Result<Value, ApiError> {
-    let mut victims = candidates(api, c)?;
+    let mut victims = match sampled(api, c)? {
+        Some(victims) => victims,
+        None => candidates(api, c)?,
+    };
     if (victims.len() as u64) > c.count {
         api.engine.rng().shuffle(Purpose::Faults, &mut victims);
         victims.truncate(c.count as usize);
@@ -145,6 +148,40 @@ fn crash(api: &mut Api, c: &CrashSpec) -> Result<Value, ApiError> {
         api.engine.crash_task(t, c.exit_code);
     }
     Ok(json!({"taskArns": arns}))
+}
+
+/// Draws per task sought before `sampled` gives up and the candidates are listed.
+const DRAWS_PER_VICTIM: u64 = 32;
+
+/// For a group or service target: `count` of its RUNNING tasks, uniformly at random without
+/// replacement, in id order, drawn from the group's live tasks (nearly all RUNNING, so about one
+/// draw per task) instead of listing and shuffling the whole group. None when the target is
+/// something else, or when the draws kept missing (few RUNNING tasks): the caller lists the
+/// candidates and shuffles, which is uniform too, so the pick is uniform either way.
+fn sampled(api: &mut Api, c: &CrashSpec) -> Result<Option<Vec<TaskId>>, ApiError> {
+    let w = api.engine.world();
+    let cluster = w
+        .active_cluster(&c.cluster)
+        .ok_or_else(|| ApiError::new("ClusterNotFoundException", "Cluster not found."))?;
+    let group = match &c.target {
+        CrashTarget::Group(group) => group.clone(),
+        CrashTarget::Service(s) => format!("service:{s}"),
+        _ => return Ok(None),
+    };
+    let live: Vec<TaskId> = w.group_task_ids(cluster, &group).to_vec();
+    if live.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let mut picked = std::collections::BTreeSet::new();
+    let mut draws = 0;
+    while (picked.len() as u64) < c.count && draws < DRAWS_PER_VICTIM.saturating_mul(c.count) {
+        draws += 1;
+        let t = live[api.engine.rng().below(Purpose::Faults, live.len() as u64) as usize];
+        if api.engine.world().task(t).last_status == TaskStatus::Running {
+            picked.insert(t);
+        }
+    }
+    Ok(((picked.len() as u64) == c.count).then(|| picked.into_iter().collect()))
 }
 
 /// RUNNING tasks of the cluster that the target names, in creation order.
