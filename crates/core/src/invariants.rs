@@ -10,7 +10,7 @@ use crate::resources::Gpus;
 use crate::service::Service;
 use crate::task::{DesiredStatus, Task, TaskStatus};
 use crate::world::World;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One broken invariant.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +32,7 @@ pub fn check(world: &World) -> Vec<Violation> {
     }
     task_lists(world, &mut out);
     live_counts(world, &mut out);
+    shapes(world, &mut out);
     out
 }
 
@@ -51,6 +52,7 @@ fn live_counts(world: &World, out: &mut Vec<Violation>) {
             out.push(v("live-counts", detail));
         }
         retiring_list(world, s, out);
+        running_zones(world, s, out);
         for d in 0..s.deployments.len() {
             deployment_counts(world, s, d, out);
         }
@@ -68,6 +70,53 @@ fn live_counts(world: &World, out: &mut Vec<Violation>) {
             );
             out.push(v("live-counts", detail));
         }
+    }
+}
+
+/// A service's count of live RUNNING tasks per zone of their instance.
+fn running_zones(world: &World, s: &Service, out: &mut Vec<Violation>) {
+    let mut actual: BTreeMap<&str, u32> = BTreeMap::new();
+    for t in world
+        .tasks()
+        .iter()
+        .filter(|t| t.service.is_some_and(|(id, _)| id == s.id))
+    {
+        let zone = world.instance(t.instance).availability_zone.as_deref();
+        if let (DesiredStatus::Running, TaskStatus::Running, Some(z)) =
+            (t.desired_status, t.last_status, zone)
+        {
+            *actual.entry(z).or_insert(0) += 1;
+        }
+    }
+    let counted: BTreeMap<&str, u32> = s
+        .running_by_zone
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(z, n)| (z.as_str(), *n))
+        .collect();
+    if counted != actual {
+        let detail = format!(
+            "service {}: counted RUNNING tasks per zone {counted:?}, has {actual:?}",
+            s.name
+        );
+        out.push(v("live-counts", detail));
+    }
+}
+
+/// The world's count of tasks holding resources by shape.
+fn shapes(world: &World, out: &mut Vec<Violation>) {
+    let mut actual: BTreeMap<(i64, i64), u64> = BTreeMap::new();
+    for t in world.tasks().iter().filter(|t| t.holds_resources()) {
+        *actual
+            .entry((t.requirement.cpu, t.requirement.memory_mib))
+            .or_insert(0) += 1;
+    }
+    if &actual != world.task_shapes() {
+        let detail = format!(
+            "counted task shapes {:?}, has {actual:?}",
+            world.task_shapes()
+        );
+        out.push(v("live-counts", detail));
     }
 }
 
@@ -114,6 +163,10 @@ fn deployment_counts(world: &World, s: &Service, d: usize, out: &mut Vec<Violati
     let stopping = mine()
         .filter(|t| t.last_status == TaskStatus::Stopping)
         .count() as u32;
+    let running = mine()
+        .filter(|t| t.desired_status == DesiredStatus::Running)
+        .filter(|t| t.last_status == TaskStatus::Running)
+        .count() as u32;
     let miscounted = mine().find(|t| {
         t.health_counted
             && (t.last_status != TaskStatus::Running
@@ -124,13 +177,17 @@ fn deployment_counts(world: &World, s: &Service, d: usize, out: &mut Vec<Violati
         let detail = format!("task {} counted healthy, not live and RUNNING", t.uuid);
         out.push(v("live-counts", detail));
     }
-    let counted = (dep.live_tasks, dep.healthy_tasks, dep.stopping_tasks);
-    if counted != (live, healthy, stopping) {
+    let counted = (
+        dep.live_tasks,
+        dep.healthy_tasks,
+        dep.stopping_tasks,
+        dep.running_tasks,
+    );
+    let actual = (live, healthy, stopping, running);
+    if counted != actual {
         let detail = format!(
-            "service {} deployment {}: counted (live, healthy, STOPPING) {counted:?}, has {:?}",
-            s.name,
-            dep.id,
-            (live, healthy, stopping)
+            "service {} deployment {}: counted (live, healthy, STOPPING, RUNNING) {counted:?}, has {actual:?}",
+            s.name, dep.id
         );
         out.push(v("live-counts", detail));
     }

@@ -136,6 +136,8 @@ pub struct Deployment {
     pub healthy_tasks: u32,
     /// Tasks of this deployment in STOPPING.
     pub stopping_tasks: u32,
+    /// Live tasks whose lastStatus is RUNNING.
+    pub running_tasks: u32,
     pub created_at: SimTime,
     pub updated_at: SimTime,
 }
@@ -194,6 +196,9 @@ pub struct Service {
     pub health_due: BinaryHeap<Reverse<(SimTime, TaskId)>>,
     /// The live tasks of the older deployments: what a rolling deployment replaces.
     pub retiring: Retiring,
+    /// Live RUNNING tasks per Availability Zone of their instance (instances without a zone
+    /// are not counted), few zones, in first-seen order.
+    pub running_by_zone: Vec<(String, u32)>,
 }
 
 /// A live task of an older deployment, with what scale-in looks at.
@@ -256,6 +261,38 @@ impl Retiring {
 }
 
 impl Service {
+    /// Live RUNNING tasks on instances in `zone`.
+    pub fn running_in_zone(&self, zone: &str) -> u32 {
+        self.running_by_zone
+            .iter()
+            .find(|(z, _)| z == zone)
+            .map_or(0, |(_, n)| *n)
+    }
+
+    /// A live task turned RUNNING (`delta` 1) or stopped being live and RUNNING (-1) in `zone`.
+    pub fn count_running_in_zone(&mut self, zone: &str, delta: i32) {
+        match self.running_by_zone.iter_mut().find(|(z, _)| z == zone) {
+            Some((_, n)) => *n = n.saturating_add_signed(delta),
+            None => self
+                .running_by_zone
+                .push((zone.to_string(), 0u32.saturating_add_signed(delta))),
+        }
+    }
+
+    /// Live tasks healthy at `now`: the counted ones, and those whose health delay has passed
+    /// since the engine last counted (a read-only look at `health_due`).
+    pub fn healthy_at(&self, world: &crate::world::World, now: SimTime) -> u32 {
+        let counted: u32 = self.deployments.iter().map(|d| d.healthy_tasks).sum();
+        let due = self.health_due.iter().filter(|r| r.0.0 <= now).filter(|r| {
+            let t = world.task(r.0.1);
+            t.is_healthy(now)
+                && t.healthy_at == Some(r.0.0)
+                && !t.health_counted
+                && t.desired_status == crate::task::DesiredStatus::Running
+        });
+        counted + due.count() as u32
+    }
+
     /// The task group of the service's tasks.
     pub fn group(&self) -> String {
         format!("service:{}", self.name)

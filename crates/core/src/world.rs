@@ -23,6 +23,8 @@ pub struct World {
     /// Per cluster and task group, the tasks whose desiredStatus is not STOPPED, in creation
     /// order: what spread and scale-in count, without walking the cluster.
     pub(crate) groups: BTreeMap<ClusterId, BTreeMap<String, Vec<TaskId>>>,
+    /// The tasks holding resources (not STOPPED), counted by required (CPU, memory MiB).
+    pub(crate) task_shapes: BTreeMap<(i64, i64), u64>,
 }
 
 impl World {
@@ -165,6 +167,22 @@ impl World {
             .into_iter()
             .flatten()
             .map(|t| self.task(*t))
+    }
+
+    /// How many tasks hold resources (not STOPPED), by required (CPU units, memory MiB).
+    pub fn task_shapes(&self) -> &BTreeMap<(i64, i64), u64> {
+        &self.task_shapes
+    }
+
+    /// A task starts or stops holding resources: its shape's count moves by `delta`.
+    pub(crate) fn count_shape(&mut self, task: TaskId, delta: i64) {
+        let r = &self.tasks[task.index()].requirement;
+        let shape = (r.cpu, r.memory_mib);
+        let n = self.task_shapes.entry(shape).or_insert(0);
+        *n = n.saturating_add_signed(delta);
+        if *n == 0 {
+            self.task_shapes.remove(&shape);
+        }
     }
 
     /// The ids of `group_tasks`, in creation order.

@@ -6,7 +6,6 @@
 use ecsim_api::Api;
 use ecsim_core::ids::ClusterId;
 use ecsim_core::instance::InstanceStatus;
-use ecsim_core::task::{DesiredStatus, TaskStatus};
 use std::collections::BTreeMap;
 
 /// Reserved and registered CPU units and MiB.
@@ -89,8 +88,7 @@ pub fn sample(api: &Api) -> Sample {
         ..Sample::default()
     };
     let zones = active_zones(api);
-    let walk = walk_tasks(api, &zones);
-    let shape = walk.common_shape();
+    let shape = common_shape(w.task_shapes());
     for inst in w
         .instances()
         .iter()
@@ -122,8 +120,7 @@ pub fn sample(api: &Api) -> Sample {
     s.services = w
         .services()
         .iter()
-        .zip(walk.services)
-        .map(|(svc, tally)| tally.sample(svc))
+        .map(|svc| service_sample(api, svc, &zones))
         .collect();
     s.instance_memory_bp = w
         .instances()
@@ -141,97 +138,42 @@ pub fn sample(api: &Api) -> Sample {
     s
 }
 
-/// What one walk over the instances' task lists (the tasks not yet STOPPED) finds: the task
-/// shapes, and each service's tasks by state and its running tasks per zone.
-struct Walk {
-    shapes: BTreeMap<(i64, i64), u64>,
-    /// By service id.
-    services: Vec<Tally>,
+/// The most common (cpu, memory) among the tasks holding resources; ties to the smallest.
+fn common_shape(shapes: &BTreeMap<(i64, i64), u64>) -> Option<(i64, i64)> {
+    shapes
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(shape, _)| *shape)
 }
 
-/// One service's tasks at a sample.
-#[derive(Clone, Debug, Default)]
-struct Tally {
-    pending: u32,
-    running: u32,
-    healthy: u32,
-    stopping: u32,
-    /// Running tasks per zone with ACTIVE instances in the service's cluster.
-    per_zone: Vec<u32>,
-}
-
-impl Tally {
-    fn sample(self, svc: &ecsim_core::service::Service) -> ServiceSample {
-        let max = self.per_zone.iter().max().copied().unwrap_or(0);
-        let min = self.per_zone.iter().min().copied().unwrap_or(0);
-        ServiceSample {
-            name: svc.name.clone(),
-            desired: svc.desired_count,
-            pending: self.pending,
-            running: self.running,
-            healthy: self.healthy,
-            stopping: self.stopping,
-            az_skew: max - min,
-        }
-    }
-}
-
-impl Walk {
-    /// The most common (cpu, memory) among the tasks; ties to the smallest.
-    fn common_shape(&self) -> Option<(i64, i64)> {
-        self.shapes
-            .iter()
-            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-            .map(|(shape, _)| *shape)
-    }
-}
-
-/// Visits every task not yet STOPPED once, through its instance (so the instance's zone is
-/// looked up once per instance, not once per task).
-fn walk_tasks(api: &Api, zones: &BTreeMap<ClusterId, Vec<String>>) -> Walk {
-    let w = api.engine.world();
-    let now = api.engine.now();
-    let zone_count = |c: &ClusterId| zones.get(c).map_or(0, Vec::len);
-    let mut walk = Walk {
-        shapes: BTreeMap::new(),
-        services: w
-            .services()
-            .iter()
-            .map(|svc| Tally {
-                per_zone: vec![0; zone_count(&svc.cluster)],
-                ..Tally::default()
-            })
-            .collect(),
+/// One service from the engine's counts: tasks by state per deployment, healthy ones at this
+/// time, RUNNING ones per zone (over the zones with ACTIVE instances in its cluster).
+fn service_sample(
+    api: &Api,
+    svc: &ecsim_core::service::Service,
+    zones: &BTreeMap<ClusterId, Vec<String>>,
+) -> ServiceSample {
+    let sum = |f: fn(&ecsim_core::service::Deployment) -> u32| -> u32 {
+        svc.deployments.iter().map(f).sum()
     };
-    for inst in w.instances() {
-        let slot = zones
-            .get(&inst.cluster)
-            .zip(inst.availability_zone.as_ref());
-        let slot = slot.and_then(|(names, z)| names.binary_search(z).ok());
-        for t in w.live_tasks_on(inst.id) {
-            *walk
-                .shapes
-                .entry((t.requirement.cpu, t.requirement.memory_mib))
-                .or_insert(0) += 1;
-            let Some((sid, _)) = t.service else { continue };
-            let tally = &mut walk.services[sid.index()];
-            match (t.desired_status, t.last_status) {
-                (DesiredStatus::Running, TaskStatus::Pending | TaskStatus::Provisioning) => {
-                    tally.pending += 1
-                }
-                (DesiredStatus::Running, TaskStatus::Running) => {
-                    tally.running += 1;
-                    tally.healthy += u32::from(t.is_healthy(now));
-                    if let Some(n) = slot.and_then(|k| tally.per_zone.get_mut(k)) {
-                        *n += 1;
-                    }
-                }
-                (_, TaskStatus::Stopping) => tally.stopping += 1,
-                _ => {}
-            }
-        }
+    let running = sum(|d| d.running_tasks);
+    let per_zone: Vec<u32> = zones
+        .get(&svc.cluster)
+        .into_iter()
+        .flatten()
+        .map(|z| svc.running_in_zone(z))
+        .collect();
+    let max = per_zone.iter().max().copied().unwrap_or(0);
+    let min = per_zone.iter().min().copied().unwrap_or(0);
+    ServiceSample {
+        name: svc.name.clone(),
+        desired: svc.desired_count,
+        pending: sum(|d| d.live_tasks) - running,
+        running,
+        healthy: svc.healthy_at(api.engine.world(), api.engine.now()),
+        stopping: sum(|d| d.stopping_tasks),
+        az_skew: max - min,
     }
-    walk
 }
 
 /// Each cluster's zones that have ACTIVE instances, in order: computed once per sample.

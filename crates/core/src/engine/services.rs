@@ -77,6 +77,7 @@ impl Engine {
             blocked_reported: false,
             health_due: Default::default(),
             retiring: Default::default(),
+            running_by_zone: Vec::new(),
         });
         self.deployment_started(id);
         self.schedule_reconcile(id);
@@ -96,6 +97,7 @@ impl Engine {
             live_tasks: 0,
             healthy_tasks: 0,
             stopping_tasks: 0,
+            running_tasks: 0,
             created_at: self.now,
             updated_at: self.now,
         }

@@ -10,6 +10,7 @@ use crate::task::{Container, DesiredStatus, StopCause, StopCode, Task, TaskStatu
 use crate::taskdef::NetworkMode;
 use crate::trace::FieldRef;
 use crate::world::remove_task;
+use std::collections::BTreeSet;
 
 impl Engine {
     /// Creates a task of `spec` on `inst`, taking `req` from it; `service` links a service task
@@ -61,6 +62,7 @@ impl Engine {
         };
         self.index.count_task(&self.world, &spec.group, inst, 1);
         self.world.tasks.push(task);
+        self.world.count_shape(id, 1);
         self.world.join_group(id);
         self.world.clusters[spec.cluster.index()].tasks.push(id);
         self.instance_mut(inst).tasks.push(id);
@@ -128,14 +130,14 @@ impl Engine {
             None => Vec::new(),
         };
         let mut dynamic_ports = Vec::new();
-        for p in EPHEMERAL_PORTS {
-            if dynamic_ports.len() as u32 >= req.dynamic_ports {
+        let mut from = *EPHEMERAL_PORTS.start();
+        while (dynamic_ports.len() as u32) < req.dynamic_ports {
+            let Some(p) = lowest_free(&i.dynamic_ports_in_use, &i.remaining.ports_tcp, from) else {
                 break;
-            }
-            if !i.dynamic_ports_in_use.contains(&p) && !i.remaining.ports_tcp.contains(&p) {
-                i.dynamic_ports_in_use.insert(p);
-                dynamic_ports.push(p);
-            }
+            };
+            i.dynamic_ports_in_use.insert(p);
+            dynamic_ports.push(p);
+            from = p.saturating_add(1);
         }
         if req.eni {
             i.task_enis += 1;
@@ -187,6 +189,7 @@ impl Engine {
             .iter_mut()
             .filter(|c| c.last_status != TaskStatus::Stopped)
             .for_each(|c| c.last_status = TaskStatus::Running);
+        self.count_running(id, 1);
         self.record_status(id);
         self.on_service_task_running(id);
     }
@@ -254,6 +257,7 @@ impl Engine {
             .iter_mut()
             .for_each(|c| c.last_status = TaskStatus::Stopped);
         self.release(id);
+        self.world.count_shape(id, -1);
         let inst = self.world.task(id).instance;
         self.index.update(&self.world, inst);
         self.forget_stopped(id);
@@ -330,10 +334,28 @@ impl Engine {
         }
     }
 
+    /// A service task turned RUNNING (`delta` 1) or, RUNNING, was told to stop (-1): its
+    /// deployment's and its zone's counts of live RUNNING tasks move.
+    fn count_running(&mut self, id: TaskId, delta: i32) {
+        let w = &mut self.world;
+        let t = &w.tasks[id.index()];
+        let Some((sid, dep)) = t.service else { return };
+        let zone = w.instances[t.instance.index()].availability_zone.as_deref();
+        let s = &mut w.services[sid.index()];
+        let d = &mut s.deployments[dep];
+        d.running_tasks = d.running_tasks.saturating_add_signed(delta);
+        if let Some(zone) = zone {
+            s.count_running_in_zone(zone, delta);
+        }
+    }
+
     /// desiredStatus STOPPED: the task stops counting for spread and distinctInstance.
     fn desire_stopped(&mut self, id: TaskId) {
         if self.world.task(id).desired_status == DesiredStatus::Stopped {
             return;
+        }
+        if self.world.task(id).last_status == TaskStatus::Running {
+            self.count_running(id, -1);
         }
         let t = self.task_mut(id);
         t.desired_status = DesiredStatus::Stopped;
@@ -427,9 +449,66 @@ fn give_back(i: &mut Instance, a: &Allocation) {
     }
 }
 
+/// The lowest ephemeral port from `from` on that neither set holds: one ordered walk over both
+/// sets' ports in the range, not a lookup per candidate port.
+fn lowest_free(dynamic: &BTreeSet<u16>, tcp: &BTreeSet<u16>, from: u16) -> Option<u16> {
+    let end = *EPHEMERAL_PORTS.end();
+    if from > end || from < *EPHEMERAL_PORTS.start() {
+        return None;
+    }
+    let mut taken = dynamic.range(from..).peekable();
+    let mut reserved = tcp.range(from..).peekable();
+    let mut p = from;
+    loop {
+        let used = taken.next_if_eq(&&p).is_some() | reserved.next_if_eq(&&p).is_some();
+        if !used {
+            return Some(p);
+        }
+        if p == end {
+            return None;
+        }
+        p += 1;
+    }
+}
+
 fn essential_exit() -> StopCause {
     StopCause {
         code: Some(StopCode::EssentialContainerExited),
         reason: "Essential container in task exited".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::{prop, prop_assert_eq, proptest};
+
+    /// The plain rule: the first port from `from` in neither set.
+    fn naive(dynamic: &BTreeSet<u16>, tcp: &BTreeSet<u16>, from: u16) -> Option<u16> {
+        (from..=*EPHEMERAL_PORTS.end()).find(|p| !dynamic.contains(p) && !tcp.contains(p))
+    }
+
+    #[test]
+    fn lowest_free_skips_both_sets() {
+        let start = *EPHEMERAL_PORTS.start();
+        let dynamic: BTreeSet<u16> = [start, start + 1, start + 3].into();
+        let tcp: BTreeSet<u16> = [22, start + 2, start + 4].into();
+        assert_eq!(lowest_free(&dynamic, &tcp, start), Some(start + 5));
+        assert_eq!(lowest_free(&BTreeSet::new(), &tcp, start), Some(start));
+        let all: BTreeSet<u16> = EPHEMERAL_PORTS.collect();
+        assert_eq!(lowest_free(&all, &tcp, start), None);
+        assert_eq!(lowest_free(&dynamic, &tcp, u16::MAX), Some(u16::MAX));
+    }
+
+    proptest! {
+        #[test]
+        fn lowest_free_is_the_first_port_in_neither_set(
+            dynamic in prop::collection::btree_set(65500u16..=65535, 0..36),
+            tcp in prop::collection::btree_set(65500u16..=65535, 0..36),
+            from in 65490u16..=65535,
+        ) {
+            let from = from.max(*EPHEMERAL_PORTS.start());
+            prop_assert_eq!(lowest_free(&dynamic, &tcp, from), naive(&dynamic, &tcp, from));
+        }
     }
 }

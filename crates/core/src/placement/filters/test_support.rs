@@ -114,6 +114,7 @@ impl Fixture {
             healthy_at: None,
             health_counted: false,
         });
+        self.world.count_shape(id, 1);
         self.world.join_group(id);
         self.world.clusters[0].tasks.push(id);
         id
