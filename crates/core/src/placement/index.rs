@@ -73,6 +73,9 @@ struct GroupZone {
     tasks: u64,
     /// Instances holding at least one of them, with how many, in id order.
     per_instance: Vec<(InstanceId, u64)>,
+    /// The same instances grouped by how many they hold, each group in id order: spread by
+    /// instance looks at the least loaded first.
+    by_count: BTreeMap<u64, Sorted>,
 }
 
 impl GroupZone {
@@ -377,9 +380,29 @@ fn change(counts: &mut GroupZone, instance: InstanceId, delta: i64) {
             at
         }
     };
-    list[at].1 = list[at].1.saturating_add_signed(delta);
-    if list[at].1 == 0 {
+    let before = list[at].1;
+    list[at].1 = before.saturating_add_signed(delta);
+    let after = list[at].1;
+    if after == 0 {
         list.remove(at);
+    }
+    if before != after {
+        if before > 0 {
+            leave_bucket(&mut counts.by_count, before, instance);
+        }
+        if after > 0 {
+            insert_sorted(counts.by_count.entry(after).or_default(), instance);
+        }
+    }
+}
+
+/// Takes `id` out of the group of `count` (dropping the group once empty).
+fn leave_bucket(sets: &mut BTreeMap<u64, Sorted>, count: u64, id: InstanceId) {
+    if let Some(ids) = sets.get_mut(&count) {
+        remove_sorted(ids, id);
+        if ids.is_empty() {
+            sets.remove(&count);
+        }
     }
 }
 
@@ -461,7 +484,17 @@ impl<'a> ZoneView<'a> {
                 members: &self.pool.members,
                 holding: self.holders(),
             },
-            Then::Instance => Part::Owned(self.holding(|n| n as i64 == best)),
+            Then::Instance => {
+                let bucket = self
+                    .counts
+                    .and_then(|c| c.by_count.get(&(best as u64)))
+                    .map_or(&[][..], Vec::as_slice);
+                if bucket.iter().all(|id| self.placeable(*id)) {
+                    Part::Ids(bucket)
+                } else {
+                    Part::Owned(self.holding(|n| n as i64 == best))
+                }
+            }
         }
     }
 
@@ -523,44 +556,43 @@ fn least_valid(
             upward(f, needs).find(|(_, id)| fits(id)).map(|(a, _)| a)
         }
         Then::Instance => {
-            // An instance without the group's tasks is likeliest among those with the most
-            // memory left: walk downward, stopping at the requirement.
-            let holds = |id: &InstanceId| counts.is_some_and(|c| c.on(*id).is_some());
-            let empty = !every_member_holds(pool, counts)
-                && pool
-                    .by_memory
-                    .range(needs_memory_mib..)
-                    .rev()
-                    .flat_map(|(_, ids)| ids.iter())
-                    .any(|id| !holds(id) && fits(id));
-            if empty {
+            if some_non_holder_fits(pool, counts, needs_memory_mib, &fits) {
                 return Some(0);
             }
+            // The least loaded holders first: the first count with a valid instance is it.
             counts?
-                .per_instance
+                .by_count
                 .iter()
-                .filter(|(id, _)| fits(id))
-                .map(|(_, n)| *n as i64)
-                .min()
+                .find(|(_, ids)| ids.iter().any(&fits))
+                .map(|(n, _)| *n as i64)
         }
     }
 }
 
-/// Whether every instance of the pool holds tasks of the group (then no walk can find one that
-/// holds none): O(1) when there are fewer holders than members, else one merge of the two
-/// id-ordered lists.
-fn every_member_holds(pool: &Pool, counts: Option<&GroupZone>) -> bool {
-    let Some(counts) = counts else {
-        return pool.members.is_empty();
-    };
-    if counts.per_instance.len() < pool.members.len() {
-        return false;
+/// Whether a valid instance of the pool holds no task of the group. When most members hold
+/// some, the few that do not are listed by one merge of the two id-ordered lists; otherwise one
+/// is likeliest among those with the most memory left, so the pool is walked downward from
+/// the most memory, stopping at the requirement.
+fn some_non_holder_fits(
+    pool: &Pool,
+    counts: Option<&GroupZone>,
+    needs_memory_mib: i64,
+    fits: &impl Fn(&InstanceId) -> bool,
+) -> bool {
+    let holders = counts.map_or(&[][..], |c| c.per_instance.as_slice());
+    if holders.len() * 4 >= pool.members.len() * 3 {
+        let mut held = holders.iter().map(|(id, _)| *id).peekable();
+        return pool.members.iter().any(|m| {
+            while held.next_if(|h| h < m).is_some() {}
+            held.peek() != Some(m) && fits(m)
+        });
     }
-    let mut holders = counts.per_instance.iter().map(|(id, _)| *id).peekable();
-    pool.members.iter().all(|m| {
-        while holders.next_if(|h| h < m).is_some() {}
-        holders.next_if_eq(m).is_some()
-    })
+    let holds = |id: &InstanceId| counts.is_some_and(|c| c.on(*id).is_some());
+    pool.by_memory
+        .range(needs_memory_mib..)
+        .rev()
+        .flat_map(|(_, ids)| ids.iter())
+        .any(|id| !holds(id) && fits(id))
 }
 
 /// Part of the tied set, in one zone.
@@ -738,24 +770,33 @@ mod tests {
     }
 
     #[test]
-    fn every_member_holds_only_when_each_member_is_a_holder() {
+    fn a_fitting_non_holder_is_found_whether_few_or_most_members_hold() {
         let pool = Pool {
-            members: ids(&[1, 4, 7]),
+            members: ids(&[1, 2, 3, 4, 5, 6, 7, 8]),
+            by_memory: [(512, ids(&[1, 2, 3, 4])), (1024, ids(&[5, 6, 7, 8]))].into(),
             ..Pool::default()
         };
-        let counts = |held: &[u32]| GroupZone {
-            tasks: held.len() as u64,
-            per_instance: held.iter().map(|i| (InstanceId(*i), 1)).collect(),
+        let held = |h: &[u32]| {
+            let mut z = GroupZone::default();
+            h.iter().for_each(|i| change(&mut z, InstanceId(*i), 1));
+            z
         };
-        assert!(!every_member_holds(&pool, None));
-        assert!(!every_member_holds(&pool, Some(&counts(&[1, 4]))));
-        assert!(!every_member_holds(&pool, Some(&counts(&[1, 4, 9]))));
-        assert!(every_member_holds(&pool, Some(&counts(&[1, 4, 7]))));
-        assert!(every_member_holds(
+        let only = |ok: &'static [u32]| move |id: &InstanceId| ok.contains(&id.0);
+        // Few hold (the walk by memory), then most hold (the merge): the answer is the same.
+        for holders in [held(&[1, 5]), held(&[1, 2, 3, 5, 6, 7, 8])] {
+            let z = Some(&holders);
+            assert!(some_non_holder_fits(&pool, z, 0, &only(&[4])));
+            assert!(!some_non_holder_fits(&pool, z, 0, &only(&[1, 5])));
+            assert!(!some_non_holder_fits(&pool, z, 0, &only(&[])));
+        }
+        let all = held(&[1, 2, 3, 4, 5, 6, 7, 8]);
+        assert!(!some_non_holder_fits(
             &pool,
-            Some(&counts(&[0, 1, 3, 4, 7, 8]))
+            Some(&all),
+            0,
+            &only(&[1, 2, 3, 4])
         ));
-        assert!(every_member_holds(&Pool::default(), None));
+        assert!(some_non_holder_fits(&pool, None, 0, &only(&[8])));
     }
 
     #[test]
@@ -768,5 +809,7 @@ mod tests {
         assert_eq!(z.per_instance, vec![(InstanceId(5), 2), (InstanceId(9), 1)]);
         assert_eq!(z.on(InstanceId(5)), Some(2));
         assert_eq!(z.on(InstanceId(2)), None);
+        let by_count: BTreeMap<u64, Sorted> = [(1, ids(&[9])), (2, ids(&[5]))].into();
+        assert_eq!(z.by_count, by_count);
     }
 }
