@@ -1056,3 +1056,40 @@ timeline:
                "detail": "`attribute:stack == prod` is false here: attribute:stack is dev"})
     );
 }
+
+/// The index judges memberOf expressions that look at no task once per instance change; a
+/// changed attribute must be seen at the next placement, both ways.
+#[test]
+fn member_of_follows_attribute_changes() {
+    let mut api = api_seeded(3);
+    let a = instance(&mut api, "i-a", 4096, 4096);
+    let b = instance(&mut api, "i-b", 4096, 4096);
+    register_td(&mut api, td("web", 10, 10));
+    let attr = |ci: &str, value: Option<&str>| {
+        let mut a = json!({"name": "pool", "targetId": ci, "targetType": "container-instance"});
+        if let Some(v) = value {
+            a["value"] = json!(v);
+        }
+        json!({"attributes": [a]})
+    };
+    let run = |api: &mut Api| {
+        ok(
+            api,
+            "run_task",
+            json!({"taskDefinition": "web", "count": 1, "placementStrategy": [{"type": "binpack", "field": "memory"}],
+                   "placementConstraints": [{"type": "memberOf", "expression": "attribute:pool == dedicated"}]}),
+        )
+    };
+    let r = run(&mut api);
+    assert_eq!(task_arns(&r).len(), 0, "no dedicated instance yet: {r}");
+    ok(&mut api, "put_attributes", attr(&b, Some("dedicated")));
+    assert_eq!(placed_on(&run(&mut api)), b);
+    ok(&mut api, "put_attributes", attr(&b, Some("shared")));
+    ok(&mut api, "put_attributes", attr(&a, Some("dedicated")));
+    for _ in 0..3 {
+        assert_eq!(placed_on(&run(&mut api)), a, "b left the pool, a joined it");
+    }
+    ok(&mut api, "delete_attributes", attr(&a, None));
+    let r = run(&mut api);
+    assert_eq!(task_arns(&r).len(), 0, "no dedicated instance left: {r}");
+}

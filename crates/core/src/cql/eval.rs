@@ -27,6 +27,16 @@ impl Node {
         }
     }
 
+    /// Whether any simple expression looks at the instance's tasks (`task:group`,
+    /// `runningTasksCount`): the rest changes only with the instance itself.
+    pub(crate) fn uses_tasks(&self) -> bool {
+        match self {
+            Node::Or(a, b) | Node::And(a, b) => a.uses_tasks() || b.uses_tasks(),
+            Node::Not(a) => a.uses_tasks(),
+            Node::Cond(c) => matches!(c.subject, Subject::TaskGroup | Subject::RunningTasksCount),
+        }
+    }
+
     /// The subjects the tree looks at, as spelled in expressions, first occurrence first.
     pub(crate) fn collect_subjects(&self, out: &mut Vec<String>) {
         match self {
@@ -349,5 +359,11 @@ mod tests {
         assert!(e.uses_task_group());
         let e = super::super::parse("attribute:a exists").expect("parses");
         assert!(!e.uses_task_group());
+        assert!(!e.uses_tasks());
+        let e =
+            super::super::parse("attribute:a exists and runningTasksCount > 2").expect("parses");
+        assert!(e.uses_tasks() && !e.uses_task_group());
+        let e = super::super::parse("not (task:group == x)").expect("parses");
+        assert!(e.uses_tasks());
     }
 }

@@ -158,6 +158,12 @@ impl Expr {
         self.root.uses_task_group()
     }
 
+    /// Whether the expression looks at the instance's tasks (`task:group`, `runningTasksCount`).
+    /// If not, its result changes only when the instance itself changes.
+    pub fn uses_tasks(&self) -> bool {
+        self.root.uses_tasks()
+    }
+
     /// The subjects the expression looks at (`attribute:stack`, `task:group`, ...), in order of
     /// first appearance: what `explain` shows the instance's values of.
     pub fn subjects(&self) -> Vec<String> {

@@ -30,6 +30,7 @@ use crate::instance::{Instance, InstanceStatus};
 use crate::rng::RngStreams;
 use crate::task::DesiredStatus;
 use crate::world::World;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 /// The zone attribute spread can use the index for.
@@ -103,7 +104,15 @@ pub struct PlacementIndex {
     counted_zone_id: Vec<u32>,
     /// Every zone bucket seen, numbered in order of first sight.
     zone_names: Vec<Zone>,
+    /// memberOf verdicts for expression lists that look at no task: the lists' sources, and
+    /// per instance the version it was judged at (0: never) with the verdict. An instance's
+    /// version moves with every change to it, so a verdict is reused only while it holds.
+    member_of_memo: RefCell<Vec<MemberOfVerdicts>>,
 }
+
+/// One memberOf expression list (its sources) and, per instance, the version it was judged at
+/// (0: never) with the verdict.
+type MemberOfVerdicts = (Vec<String>, Vec<(u64, bool)>);
 
 /// What the index says about one placement.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -266,6 +275,23 @@ impl PlacementIndex {
         }
     }
 
+    /// The memo slot of a memberOf expression list (made on first use).
+    fn memo_slot(&self, member_of: &[crate::cql::Expr]) -> usize {
+        let mut memo = self.member_of_memo.borrow_mut();
+        let same = |sources: &Vec<String>| {
+            sources.len() == member_of.len()
+                && sources.iter().zip(member_of).all(|(s, e)| s == e.source())
+        };
+        match memo.iter().position(|(sources, _)| same(sources)) {
+            Some(at) => at,
+            None => {
+                let sources = member_of.iter().map(|e| e.source().to_string()).collect();
+                memo.push((sources, Vec::new()));
+                memo.len() - 1
+            }
+        }
+    }
+
     /// How many zone buckets have numbers (`zone_id` is below it).
     pub fn zone_ids(&self) -> usize {
         self.zone_names.len()
@@ -304,6 +330,7 @@ impl PlacementIndex {
             return Indexed::NotIndexed;
         };
         let group = self.groups.get(&cluster).and_then(|g| g.get(input.group));
+        let check = Check::new(self, world, input);
         let zones: Vec<ZoneView<'_>> = self
             .pools
             .get(&cluster)
@@ -316,7 +343,7 @@ impl PlacementIndex {
                     filed: &self.filed,
                     counts,
                     load: counts.map_or(0, |c| c.tasks),
-                    least: least_valid(world, pool, counts, plan.then, input),
+                    least: least_valid(pool, counts, plan.then, input, &check),
                 }
             })
             .collect();
@@ -329,22 +356,69 @@ impl PlacementIndex {
         let tied = Union {
             parts: zones.iter().map(|z| z.part(plan.then, best)).collect(),
         };
-        let fits = |id: InstanceId| fits(world, id, input);
-        match strategy::tie_break(&tied, fits, rng) {
+        match strategy::tie_break(&tied, |id| check.fits(id), rng) {
             Some(id) => Indexed::At(id),
             None => Indexed::Nowhere,
         }
     }
 }
 
-/// Whether an instance passes every filter. CPU and memory are compared first: they reject most
-/// of the instances a walk meets (full ones), and `filters::check` would reject those too.
-fn fits(world: &World, id: InstanceId, input: &PlacementInput<'_>) -> bool {
-    let inst = world.instance(id);
-    let r = &inst.remaining;
-    r.cpu >= input.requirement.cpu
-        && r.memory_mib >= input.requirement.memory_mib
-        && filters::check(world, inst, input) == Verdict::Fit
+/// Whether an instance passes every filter, for one placement. CPU and memory are compared
+/// first: they reject most of the instances a walk meets (full ones), and `filters::check` would
+/// reject those too. memberOf expressions that look at no task are judged last, once per
+/// instance version (the index's memo), since evaluating them is the costly part.
+struct Check<'a> {
+    index: &'a PlacementIndex,
+    world: &'a World,
+    input: &'a PlacementInput<'a>,
+    /// The filters but memberOf, when memberOf is judged through the memo.
+    rest: PlacementInput<'a>,
+    /// The memo's slot for the input's memberOf expressions.
+    memo: Option<usize>,
+}
+
+impl<'a> Check<'a> {
+    fn new(index: &'a PlacementIndex, world: &'a World, input: &'a PlacementInput<'a>) -> Self {
+        let memoised =
+            !input.member_of.is_empty() && input.member_of.iter().all(|e| !e.uses_tasks());
+        let memo = memoised.then(|| index.memo_slot(input.member_of));
+        let rest = PlacementInput {
+            member_of: if memoised { &[] } else { input.member_of },
+            ..*input
+        };
+        Check {
+            index,
+            world,
+            input,
+            rest,
+            memo,
+        }
+    }
+
+    fn fits(&self, id: InstanceId) -> bool {
+        let inst = self.world.instance(id);
+        let r = &inst.remaining;
+        r.cpu >= self.input.requirement.cpu
+            && r.memory_mib >= self.input.requirement.memory_mib
+            && filters::check(self.world, inst, &self.rest) == Verdict::Fit
+            && self.memo.is_none_or(|slot| self.member_of(slot, inst))
+    }
+
+    /// The memberOf verdict from the memo, judged afresh when the instance changed since.
+    fn member_of(&self, slot: usize, inst: &Instance) -> bool {
+        let mut memo = self.index.member_of_memo.borrow_mut();
+        let verdicts = &mut memo[slot].1;
+        if verdicts.len() <= inst.id.index() {
+            verdicts.resize(inst.id.index() + 1, (0, false));
+        }
+        let (at, ok) = verdicts[inst.id.index()];
+        if at == inst.version {
+            return ok;
+        }
+        let ok = filters::constraints::member_of(self.world, inst, self.input).is_none();
+        verdicts[inst.id.index()] = (inst.version, ok);
+        ok
+    }
 }
 
 /// A group's zones, created empty on first use; looked up borrowed, so only a group's first
@@ -531,13 +605,13 @@ impl<'a> ZoneView<'a> {
 /// from the task's requirement, so the first valid instance is the least; for spread(instanceId)
 /// any valid instance without the group's tasks means 0, else the least over those holding some.
 fn least_valid(
-    world: &World,
     pool: &Pool,
     counts: Option<&GroupZone>,
     then: Then,
     input: &PlacementInput<'_>,
+    check: &Check<'_>,
 ) -> Option<i64> {
-    let fits = |id: &InstanceId| fits(world, *id, input);
+    let fits = |id: &InstanceId| check.fits(*id);
     let upward = |field: BinpackField, needs: i64| {
         pool.by(field)
             .range(needs..)

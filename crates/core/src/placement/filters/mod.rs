@@ -6,7 +6,7 @@
 //! checks allocate nothing: the hot path only compares numbers.
 
 mod attributes;
-mod constraints;
+pub(crate) mod constraints;
 mod instance_state;
 mod network;
 mod resources;
