@@ -4,13 +4,18 @@
 //! without knowing the model. The digest is FNV-1a (64-bit) over a canonical byte encoding of every
 //! record in order: the same run always gives the same digest on any machine.
 //!
-//! Storage is compact, so that recording costs no allocation per record: the records, their
-//! fields and the bytes of every string value live in three growing buffers, and `records()`
-//! hands out borrowed views (`TraceRecord`) of them. Recording does not hash either: `digest()`
-//! absorbs the records added since it was last asked, in order, so the digest is the same
-//! whenever and however often it is asked.
+//! Storage is compact, and repeated text is kept once: the records and their fields live in two
+//! growing buffers of fixed-size entries, every key, kind and string value is interned (numbered
+//! in order of first sight, with `IndexSet`, whose order is insertion order, and a fixed-seed
+//! hasher), so a record allocates only for a string never seen before, and `records()` hands out borrowed views
+//! (`TraceRecord`) that resolve the numbers. Recording does not hash the digest either:
+//! `digest()` absorbs the records added since it was last asked, in order, over the resolved
+//! text, so the digest is the same whenever and however often it is asked, and does not depend
+//! on how the trace is stored.
 
 use crate::time::SimTime;
+use foldhash::fast::FixedState;
+use indexmap::IndexSet;
 use std::cell::Cell;
 use std::fmt;
 
@@ -71,45 +76,53 @@ pub enum FieldRef<'a> {
 pub struct TraceRecord<'a> {
     pub time: SimTime,
     pub kind: &'static str,
-    fields: &'a [(&'static str, Slot)],
-    text: &'a str,
+    fields: &'a [Slot],
+    trace: &'a Trace,
 }
 
 impl<'a> TraceRecord<'a> {
     /// The fields in the order they were recorded.
     pub fn fields(&self) -> impl ExactSizeIterator<Item = (&'static str, FieldRef<'a>)> + 'a {
-        let text = self.text;
-        self.fields.iter().map(move |(k, v)| (*k, v.get(text)))
+        let trace = self.trace;
+        self.fields
+            .iter()
+            .map(move |slot| (trace.name(slot.key), slot.get(trace)))
     }
 }
 
-/// A stored field value: a string is a range of the trace's text buffer.
+/// A stored field: its key's number among the names, and its value (a string value is its
+/// number among the strings). 16 bytes.
 #[derive(Clone, Copy, Debug)]
-enum Slot {
-    Str { start: usize, len_bytes: u32 },
-    Int(i64),
-    Bool(bool),
+struct Slot {
+    key: u16,
+    tag: Tag,
+    value: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tag {
+    Str,
+    Int,
+    Bool,
 }
 
 impl Slot {
-    fn get(self, text: &str) -> FieldRef<'_> {
-        match self {
-            Slot::Str { start, len_bytes } => {
-                FieldRef::Str(&text[start..start + len_bytes as usize])
-            }
-            Slot::Int(i) => FieldRef::Int(i),
-            Slot::Bool(b) => FieldRef::Bool(b),
+    fn get(self, trace: &Trace) -> FieldRef<'_> {
+        match self.tag {
+            Tag::Str => FieldRef::Str(trace.string(self.value)),
+            Tag::Int => FieldRef::Int(self.value as i64),
+            Tag::Bool => FieldRef::Bool(self.value != 0),
         }
     }
 }
 
-/// A stored record: its fields are `fields[fields_start..fields_end]`.
+/// A stored record: its fields are `fields[first..first + len]`. 16 bytes.
 #[derive(Clone, Copy, Debug)]
 struct Stored {
     time: SimTime,
-    kind: &'static str,
-    fields_start: usize,
-    fields_end: usize,
+    first: u32,
+    kind: u16,
+    len: u16,
 }
 
 /// A stable 64-bit hash of a whole trace.
@@ -129,9 +142,11 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 #[derive(Clone, Debug)]
 pub struct Trace {
     records: Vec<Stored>,
-    fields: Vec<(&'static str, Slot)>,
-    /// The bytes of every string field value, back to back.
-    text: String,
+    fields: Vec<Slot>,
+    /// Every kind and key, numbered in order of first sight.
+    names: IndexSet<&'static str, FixedState>,
+    /// Every string value, numbered in order of first sight.
+    strings: IndexSet<Box<str>, FixedState>,
     /// How many records the digest has absorbed, and the digest of those.
     digested: Cell<(usize, u64)>,
 }
@@ -141,7 +156,8 @@ impl Default for Trace {
         Trace {
             records: Vec::new(),
             fields: Vec::new(),
-            text: String::new(),
+            names: IndexSet::default(),
+            strings: IndexSet::default(),
             digested: Cell::new((0, FNV_OFFSET)),
         }
     }
@@ -155,38 +171,59 @@ impl Trace {
         kind: &'static str,
         fields: &[(&'static str, FieldRef<'_>)],
     ) {
-        let fields_start = self.fields.len();
+        let first = u32::try_from(self.fields.len()).expect("under 4 billion trace fields");
         for (key, value) in fields {
-            let slot = self.store(*value);
-            self.fields.push((key, slot));
+            let slot = Slot {
+                key: self.name_id(key),
+                ..self.store(*value)
+            };
+            self.fields.push(slot);
         }
+        let kind = self.name_id(kind);
+        let len = u16::try_from(fields.len()).expect("under 65,536 fields in a record");
         self.records.push(Stored {
             time,
+            first,
             kind,
-            fields_start,
-            fields_end: self.fields.len(),
+            len,
         });
     }
 
+    fn name_id(&mut self, name: &'static str) -> u16 {
+        let (id, _) = self.names.insert_full(name);
+        u16::try_from(id).expect("under 65,536 kinds and keys")
+    }
+
+    fn name(&self, id: u16) -> &'static str {
+        self.names[usize::from(id)]
+    }
+
+    fn string(&self, id: u64) -> &str {
+        &self.strings[id as usize]
+    }
+
     fn store(&mut self, value: FieldRef<'_>) -> Slot {
-        match value {
+        let (tag, value) = match value {
             FieldRef::Str(s) => {
-                let start = self.text.len();
-                self.text.push_str(s);
-                let len_bytes = u32::try_from(s.len()).expect("a trace string under 4 GiB");
-                Slot::Str { start, len_bytes }
+                let id = match self.strings.get_index_of(s) {
+                    Some(id) => id,
+                    None => self.strings.insert_full(s.into()).0,
+                };
+                (Tag::Str, id as u64)
             }
-            FieldRef::Int(i) => Slot::Int(i),
-            FieldRef::Bool(b) => Slot::Bool(b),
-        }
+            FieldRef::Int(i) => (Tag::Int, i as u64),
+            FieldRef::Bool(b) => (Tag::Bool, u64::from(b)),
+        };
+        Slot { key: 0, tag, value }
     }
 
     fn view(&self, stored: &Stored) -> TraceRecord<'_> {
+        let first = stored.first as usize;
         TraceRecord {
             time: stored.time,
-            kind: stored.kind,
-            fields: &self.fields[stored.fields_start..stored.fields_end],
-            text: &self.text,
+            kind: self.name(stored.kind),
+            fields: &self.fields[first..first + usize::from(stored.len)],
+            trace: self,
         }
     }
 
