@@ -80,9 +80,10 @@ impl Engine {
     fn containers_for(&mut self, td: TaskDefId, alloc: &Allocation) -> Vec<Container> {
         let def = self.world.task_def(td);
         let mut dynamic = alloc.dynamic_ports.iter().copied();
-        let mut out = Vec::new();
+        // Sized exactly: a growing Vec would keep room for four containers per task.
+        let mut out = Vec::with_capacity(def.containers.len());
         for c in &def.containers {
-            let mut bindings = Vec::new();
+            let mut bindings = Vec::with_capacity(c.port_mappings.len());
             for pm in &c.port_mappings {
                 let host = match (def.network_mode, pm.host_port) {
                     (NetworkMode::Awsvpc | NetworkMode::None, _) => None,
