@@ -4,10 +4,11 @@
 //! without knowing the model. The digest is FNV-1a (64-bit) over a canonical byte encoding of every
 //! record in order: the same run always gives the same digest on any machine.
 //!
-//! Storage is compact, and repeated text is kept once: the records and their fields live in two
-//! growing buffers of fixed-size entries, every key, kind and string value is interned (numbered
-//! in order of first sight, with `IndexSet`, whose order is insertion order, and a fixed-seed
-//! hasher), so a record allocates only for a string never seen before, and `records()` hands out borrowed views
+//! Storage is compact, and repeated text is kept once: a record is 16 bytes (time, its shape's
+//! number, where its values start) and a field 8 bytes (its value); every kind, key, string
+//! value and record shape (the kind and each field's key and type) is interned, numbered in
+//! order of first sight with `IndexSet` (insertion order, a fixed-seed hasher), so a record
+//! allocates only for a string or shape never seen before; `records()` hands out borrowed views
 //! (`TraceRecord`) that resolve the numbers. Recording does not hash the digest either:
 //! `digest()` absorbs the records added since it was last asked, in order, over the resolved
 //! text, so the digest is the same whenever and however often it is asked, and does not depend
@@ -76,7 +77,9 @@ pub enum FieldRef<'a> {
 pub struct TraceRecord<'a> {
     pub time: SimTime,
     pub kind: &'static str,
-    fields: &'a [Slot],
+    /// Each field's key and tag (`Shape::field`), aligned with `values`.
+    shape: &'a [u16],
+    values: &'a [u64],
     trace: &'a Trace,
 }
 
@@ -84,45 +87,54 @@ impl<'a> TraceRecord<'a> {
     /// The fields in the order they were recorded.
     pub fn fields(&self) -> impl ExactSizeIterator<Item = (&'static str, FieldRef<'a>)> + 'a {
         let trace = self.trace;
-        self.fields
+        self.shape
             .iter()
-            .map(move |slot| (trace.name(slot.key), slot.get(trace)))
+            .zip(self.values)
+            .map(move |(field, value)| {
+                let (key, tag) = unpack(*field);
+                (trace.name(key), get(trace, tag, *value))
+            })
     }
 }
 
-/// A stored field: its key's number among the names, and its value (a string value is its
-/// number among the strings). 16 bytes.
-#[derive(Clone, Copy, Debug)]
-struct Slot {
-    key: u16,
-    tag: Tag,
-    value: u64,
-}
-
+/// A field's value type; with the key's number it packs into a u16 (`key << 2 | tag`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tag {
-    Str,
-    Int,
-    Bool,
+    Str = 0,
+    Int = 1,
+    Bool = 2,
 }
 
-impl Slot {
-    fn get(self, trace: &Trace) -> FieldRef<'_> {
-        match self.tag {
-            Tag::Str => FieldRef::Str(trace.string(self.value)),
-            Tag::Int => FieldRef::Int(self.value as i64),
-            Tag::Bool => FieldRef::Bool(self.value != 0),
-        }
+fn pack(key: u16, tag: Tag) -> u16 {
+    assert!(key < 1 << 14, "under 16,384 kinds and keys");
+    key << 2 | tag as u16
+}
+
+fn unpack(field: u16) -> (u16, Tag) {
+    let tag = match field & 3 {
+        0 => Tag::Str,
+        1 => Tag::Int,
+        _ => Tag::Bool,
+    };
+    (field >> 2, tag)
+}
+
+/// A stored value as the field it was (a string is its number among the strings).
+fn get(trace: &Trace, tag: Tag, value: u64) -> FieldRef<'_> {
+    match tag {
+        Tag::Str => FieldRef::Str(trace.string(value)),
+        Tag::Int => FieldRef::Int(value as i64),
+        Tag::Bool => FieldRef::Bool(value != 0),
     }
 }
 
-/// A stored record: its fields are `fields[first..first + len]`. 16 bytes.
+/// A stored record: its shape (kind, then each field's key and tag) is `shapes[shape]`, its
+/// values are `values[first..]`, one per field. 16 bytes.
 #[derive(Clone, Copy, Debug)]
 struct Stored {
     time: SimTime,
     first: u32,
-    kind: u16,
-    len: u16,
+    shape: u32,
 }
 
 /// A stable 64-bit hash of a whole trace.
@@ -142,11 +154,17 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 #[derive(Clone, Debug)]
 pub struct Trace {
     records: Vec<Stored>,
-    fields: Vec<Slot>,
+    /// Every field's value, record after record: 8 bytes a field.
+    values: Vec<u64>,
+    /// Every record shape: the kind's number, then each field's packed key and tag. Records
+    /// of one kind nearly always share one, so a field costs its value alone.
+    shapes: IndexSet<Box<[u16]>, FixedState>,
     /// Every kind and key, numbered in order of first sight.
     names: IndexSet<&'static str, FixedState>,
     /// Every string value, numbered in order of first sight.
     strings: IndexSet<Box<str>, FixedState>,
+    /// The shape being built by `push` (kept to spare an allocation per record).
+    scratch: Vec<u16>,
     /// How many records the digest has absorbed, and the digest of those.
     digested: Cell<(usize, u64)>,
 }
@@ -155,9 +173,11 @@ impl Default for Trace {
     fn default() -> Self {
         Trace {
             records: Vec::new(),
-            fields: Vec::new(),
+            values: Vec::new(),
+            shapes: IndexSet::default(),
             names: IndexSet::default(),
             strings: IndexSet::default(),
+            scratch: Vec::new(),
             digested: Cell::new((0, FNV_OFFSET)),
         }
     }
@@ -171,22 +191,22 @@ impl Trace {
         kind: &'static str,
         fields: &[(&'static str, FieldRef<'_>)],
     ) {
-        let first = u32::try_from(self.fields.len()).expect("under 4 billion trace fields");
+        let first = u32::try_from(self.values.len()).expect("under 4 billion trace fields");
+        let mut shape = std::mem::take(&mut self.scratch);
+        shape.clear();
+        shape.push(self.name_id(kind));
         for (key, value) in fields {
-            let slot = Slot {
-                key: self.name_id(key),
-                ..self.store(*value)
-            };
-            self.fields.push(slot);
+            let (tag, stored) = self.store(*value);
+            shape.push(pack(self.name_id(key), tag));
+            self.values.push(stored);
         }
-        let kind = self.name_id(kind);
-        let len = u16::try_from(fields.len()).expect("under 65,536 fields in a record");
-        self.records.push(Stored {
-            time,
-            first,
-            kind,
-            len,
-        });
+        let id = match self.shapes.get_index_of(shape.as_slice()) {
+            Some(id) => id,
+            None => self.shapes.insert_full(shape.as_slice().into()).0,
+        };
+        self.scratch = shape;
+        let shape = u32::try_from(id).expect("under 4 billion record shapes");
+        self.records.push(Stored { time, first, shape });
     }
 
     fn name_id(&mut self, name: &'static str) -> u16 {
@@ -202,8 +222,9 @@ impl Trace {
         &self.strings[id as usize]
     }
 
-    fn store(&mut self, value: FieldRef<'_>) -> Slot {
-        let (tag, value) = match value {
+    /// A value's tag and its stored form.
+    fn store(&mut self, value: FieldRef<'_>) -> (Tag, u64) {
+        match value {
             FieldRef::Str(s) => {
                 let id = match self.strings.get_index_of(s) {
                     Some(id) => id,
@@ -213,16 +234,17 @@ impl Trace {
             }
             FieldRef::Int(i) => (Tag::Int, i as u64),
             FieldRef::Bool(b) => (Tag::Bool, u64::from(b)),
-        };
-        Slot { key: 0, tag, value }
+        }
     }
 
     fn view(&self, stored: &Stored) -> TraceRecord<'_> {
+        let shape = &self.shapes[stored.shape as usize];
         let first = stored.first as usize;
         TraceRecord {
             time: stored.time,
-            kind: self.name(stored.kind),
-            fields: &self.fields[first..first + usize::from(stored.len)],
+            kind: self.name(shape[0]),
+            shape: &shape[1..],
+            values: &self.values[first..first + shape.len() - 1],
             trace: self,
         }
     }
