@@ -116,8 +116,8 @@ impl Api {
         o.insert("overrides".into(), overrides);
         o.insert("lastStatus".into(), json!(t.last_status.as_str()));
         o.insert("desiredStatus".into(), json!(t.desired_status.as_str()));
-        o.insert("cpu".into(), json!(t.requirement.cpu.to_string()));
-        o.insert("memory".into(), json!(t.requirement.memory_mib.to_string()));
+        o.insert("cpu".into(), json!(t.allocation.cpu.to_string()));
+        o.insert("memory".into(), json!(t.allocation.memory_mib.to_string()));
         let containers: Vec<Value> = t
             .containers
             .iter()
@@ -206,7 +206,7 @@ impl Api {
     }
 
     fn attachments_json(&self, t: &Task, extra: &crate::TaskExtra) -> Value {
-        if !t.requirement.eni {
+        if !t.allocation.eni {
             return json!([]);
         }
         let status = match t.last_status {

@@ -108,7 +108,7 @@ fn shapes(world: &World, out: &mut Vec<Violation>) {
     let mut actual: BTreeMap<(i64, i64), u64> = BTreeMap::new();
     for t in world.tasks().iter().filter(|t| t.holds_resources()) {
         *actual
-            .entry((t.requirement.cpu, t.requirement.memory_mib))
+            .entry((t.allocation.cpu, t.allocation.memory_mib))
             .or_insert(0) += 1;
     }
     if &actual != world.task_shapes() {

@@ -4,7 +4,7 @@
 //! stopped before it runs goes straight to STOPPED. Resources are held from placement until STOPPED.
 
 use crate::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
-use crate::resources::{Allocation, Requirement};
+use crate::resources::Allocation;
 use crate::time::SimTime;
 
 /// `Task.lastStatus` (and the statuses a container reports).
@@ -114,7 +114,7 @@ pub struct Task {
     pub started_by: Option<String>,
     pub last_status: TaskStatus,
     pub desired_status: DesiredStatus,
-    pub requirement: Requirement,
+    /// What the task holds on its instance (its CPU, memory and ENI are its requirement's).
     pub allocation: Allocation,
     pub containers: Vec<Container>,
     pub created_at: SimTime,

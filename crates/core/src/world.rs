@@ -176,7 +176,7 @@ impl World {
 
     /// A task starts or stops holding resources: its shape's count moves by `delta`.
     pub(crate) fn count_shape(&mut self, task: TaskId, delta: i64) {
-        let r = &self.tasks[task.index()].requirement;
+        let r = &self.tasks[task.index()].allocation;
         let shape = (r.cpu, r.memory_mib);
         let n = self.task_shapes.entry(shape).or_insert(0);
         *n = n.saturating_add_signed(delta);

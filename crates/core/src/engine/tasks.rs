@@ -43,7 +43,6 @@ impl Engine {
             started_by: spec.started_by.clone(),
             last_status: status,
             desired_status: DesiredStatus::Running,
-            requirement: req.clone(),
             allocation,
             containers,
             created_at: self.now,

@@ -97,7 +97,6 @@ impl Fixture {
             started_by: None,
             last_status: TaskStatus::Running,
             desired_status: DesiredStatus::Running,
-            requirement: req,
             allocation,
             containers: Vec::new(),
             created_at: SimTime::ZERO,
