@@ -72,6 +72,19 @@ pub enum FieldRef<'a> {
     Bool(bool),
 }
 
+/// A string interned in a trace: its number there (`Trace::intern`). A caller that records the
+/// same string often keeps the number and records it with `TraceValue::Interned`, sparing the
+/// lookup by content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraceStr(u32);
+
+/// A value to record: a field, or a string already interned in this trace.
+#[derive(Clone, Copy, Debug)]
+pub enum TraceValue<'a> {
+    Field(FieldRef<'a>),
+    Interned(TraceStr),
+}
+
 /// One simulated event, as a view into the trace.
 #[derive(Clone, Copy, Debug)]
 pub struct TraceRecord<'a> {
@@ -191,12 +204,44 @@ impl Trace {
         kind: &'static str,
         fields: &[(&'static str, FieldRef<'_>)],
     ) {
+        let values = fields.iter().map(|(k, v)| (*k, TraceValue::Field(*v)));
+        self.push_values(time, kind, values);
+    }
+
+    /// `push`, with string values possibly given by their number (`intern`).
+    pub fn push_interned(
+        &mut self,
+        time: SimTime,
+        kind: &'static str,
+        fields: &[(&'static str, TraceValue<'_>)],
+    ) {
+        self.push_values(time, kind, fields.iter().copied());
+    }
+
+    /// The number of `s`, interned on first sight.
+    pub fn intern(&mut self, s: &str) -> TraceStr {
+        let id = match self.strings.get_index_of(s) {
+            Some(id) => id,
+            None => self.strings.insert_full(s.into()).0,
+        };
+        TraceStr(u32::try_from(id).expect("under 4 billion trace strings"))
+    }
+
+    fn push_values<'v>(
+        &mut self,
+        time: SimTime,
+        kind: &'static str,
+        fields: impl Iterator<Item = (&'static str, TraceValue<'v>)>,
+    ) {
         let first = u32::try_from(self.values.len()).expect("under 4 billion trace fields");
         let mut shape = std::mem::take(&mut self.scratch);
         shape.clear();
         shape.push(self.name_id(kind));
         for (key, value) in fields {
-            let (tag, stored) = self.store(*value);
+            let (tag, stored) = match value {
+                TraceValue::Field(f) => self.store(f),
+                TraceValue::Interned(TraceStr(id)) => (Tag::Str, u64::from(id)),
+            };
             shape.push(pack(self.name_id(key), tag));
             self.values.push(stored);
         }
@@ -225,13 +270,7 @@ impl Trace {
     /// A value's tag and its stored form.
     fn store(&mut self, value: FieldRef<'_>) -> (Tag, u64) {
         match value {
-            FieldRef::Str(s) => {
-                let id = match self.strings.get_index_of(s) {
-                    Some(id) => id,
-                    None => self.strings.insert_full(s.into()).0,
-                };
-                (Tag::Str, id as u64)
-            }
+            FieldRef::Str(s) => (Tag::Str, u64::from(self.intern(s).0)),
             FieldRef::Int(i) => (Tag::Int, i as u64),
             FieldRef::Bool(b) => (Tag::Bool, u64::from(b)),
         }
@@ -358,6 +397,33 @@ mod tests {
         assert_ne!(midway, b.digest());
         assert_eq!(a.digest(), b.digest());
         assert_eq!(a.digest(), a.clone().digest());
+    }
+
+    #[test]
+    fn interned_strings_record_as_their_text() {
+        let mut a = Trace::default();
+        let web = a.intern("web");
+        a.push_interned(
+            SimTime(1),
+            "k",
+            &[
+                ("s", TraceValue::Interned(web)),
+                ("v", TraceValue::Field(FieldRef::Int(2))),
+            ],
+        );
+        let mut b = Trace::default();
+        b.push(
+            SimTime(1),
+            "k",
+            &[("s", FieldRef::Str("web")), ("v", FieldRef::Int(2))],
+        );
+        assert_eq!(a.digest(), b.digest());
+        let fields: Vec<_> = a.last().unwrap().fields().collect();
+        assert_eq!(
+            fields,
+            vec![("s", FieldRef::Str("web")), ("v", FieldRef::Int(2))]
+        );
+        assert_eq!(a.intern("web"), web);
     }
 
     #[test]

@@ -160,6 +160,7 @@ pub struct Engine {
     audit: audit::Audit,
     index: crate::placement::index::PlacementIndex,
     placement: PlacementMode,
+    trace_names: tasks::TraceNames,
 }
 
 impl Engine {
@@ -181,6 +182,7 @@ impl Engine {
             },
             index: Default::default(),
             placement: config.placement,
+            trace_names: Default::default(),
         }
     }
 

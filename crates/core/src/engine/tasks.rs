@@ -2,13 +2,15 @@
 //! lifecycle on the simulated clock, stops, crashes and the agent's state-change reports.
 
 use super::{Engine, Event, RunSpec};
+use crate::ids::ClusterId;
 use crate::ids::{InstanceId, ServiceId, TaskDefId, TaskId};
 use crate::instance::Instance;
 use crate::resources::{Allocation, EPHEMERAL_PORTS, Gpus, Requirement};
 use crate::rng::Purpose;
 use crate::task::{Container, DesiredStatus, StopCause, StopCode, Task, TaskStatus};
 use crate::taskdef::NetworkMode;
-use crate::trace::FieldRef;
+use crate::trace::{FieldRef, Trace, TraceStr, TraceValue};
+use crate::world::World;
 use crate::world::remove_task;
 use std::collections::BTreeSet;
 
@@ -391,19 +393,24 @@ impl Engine {
     /// Records the task's status (`TaskStatus`), borrowing every string from the world.
     fn record_status(&mut self, id: TaskId) {
         self.audit_transition(id);
-        let t = self.world.task(id);
+        let Engine {
+            world,
+            trace,
+            trace_names: names,
+            now,
+            ..
+        } = self;
+        let t = world.task(id);
+        let (uuid, group) = names.task(trace, t);
+        let cluster = names.cluster(trace, world, t.cluster);
+        let ec2 = names.instance(trace, world, t.instance);
+        let field = |f| TraceValue::Field(f);
         let base = [
-            ("taskId", FieldRef::Str(&t.uuid)),
-            (
-                "cluster",
-                FieldRef::Str(&self.world.cluster(t.cluster).name),
-            ),
-            (
-                "ec2InstanceId",
-                FieldRef::Str(&self.world.instance(t.instance).ec2_instance_id),
-            ),
-            ("group", FieldRef::Str(&t.group)),
-            ("status", FieldRef::Str(t.last_status.as_str())),
+            ("taskId", TraceValue::Interned(uuid)),
+            ("cluster", TraceValue::Interned(cluster)),
+            ("ec2InstanceId", TraceValue::Interned(ec2)),
+            ("group", TraceValue::Interned(group)),
+            ("status", field(FieldRef::Str(t.last_status.as_str()))),
         ];
         match (t.last_status, &t.stop) {
             (TaskStatus::Stopped | TaskStatus::Stopping, Some(stop)) => {
@@ -415,14 +422,49 @@ impl Engine {
                     c,
                     d,
                     e,
-                    ("stopCode", FieldRef::Str(code)),
-                    ("stoppedReason", FieldRef::Str(&stop.reason)),
+                    ("stopCode", field(FieldRef::Str(code))),
+                    ("stoppedReason", field(FieldRef::Str(&stop.reason))),
                 ];
-                self.trace.push(self.now, "TaskStatus", &all);
+                trace.push_interned(*now, "TaskStatus", &all);
             }
-            _ => self.trace.push(self.now, "TaskStatus", &base),
+            _ => trace.push_interned(*now, "TaskStatus", &base),
         }
     }
+}
+
+/// The trace numbers of the strings every task status record repeats (a task's id and group,
+/// its instance's EC2 id, its cluster's name), kept by task, instance and cluster so that a
+/// record looks none of them up by content.
+#[derive(Clone, Debug, Default)]
+pub(super) struct TraceNames {
+    tasks: Vec<Option<(TraceStr, TraceStr)>>,
+    instances: Vec<Option<TraceStr>>,
+    clusters: Vec<Option<TraceStr>>,
+}
+
+impl TraceNames {
+    fn task(&mut self, trace: &mut Trace, t: &Task) -> (TraceStr, TraceStr) {
+        let slot = slot(&mut self.tasks, t.id.index());
+        *slot.get_or_insert_with(|| (trace.intern(&t.uuid), trace.intern(&t.group)))
+    }
+
+    fn instance(&mut self, trace: &mut Trace, world: &World, id: InstanceId) -> TraceStr {
+        let slot = slot(&mut self.instances, id.index());
+        *slot.get_or_insert_with(|| trace.intern(&world.instance(id).ec2_instance_id))
+    }
+
+    fn cluster(&mut self, trace: &mut Trace, world: &World, id: ClusterId) -> TraceStr {
+        let slot = slot(&mut self.clusters, id.index());
+        *slot.get_or_insert_with(|| trace.intern(&world.cluster(id).name))
+    }
+}
+
+/// The `at`-th entry, the list grown with empty ones as needed.
+fn slot<T>(list: &mut Vec<Option<T>>, at: usize) -> &mut Option<T> {
+    if list.len() <= at {
+        list.resize_with(at + 1, || None);
+    }
+    &mut list[at]
 }
 
 /// Returns an allocation's resources to the instance that held them.
