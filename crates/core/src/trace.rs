@@ -160,6 +160,12 @@ impl fmt::Display for TraceDigest {
     }
 }
 
+/// Slots of the kinds-and-keys cache.
+const NAME_CACHE: usize = 64;
+
+/// The high bit of a string's number: added with `add_unique`.
+const UNIQUE: u32 = 1 << 31;
+
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
@@ -176,8 +182,18 @@ pub struct Trace {
     names: IndexSet<&'static str, FixedState>,
     /// Every string value, numbered in order of first sight.
     strings: IndexSet<Box<str>, FixedState>,
+    /// Strings added with `add_unique` (numbered from `UNIQUE` on): their text back to back,
+    /// and where each starts and ends.
+    unique_text: String,
+    unique_spans: Vec<(u32, u32)>,
     /// The shape being built by `push` (kept to spare an allocation per record).
     scratch: Vec<u16>,
+    /// Kinds and keys by address: a `&'static str` at one address always reads the same, so
+    /// a hit needs no hashing (64 slots, by address).
+    name_cache: [Option<(usize, usize, u16)>; NAME_CACHE],
+    /// Per kind, the shape its last record had: nearly always the next one's, found without
+    /// hashing.
+    last_shape: Vec<Option<u32>>,
     /// How many records the digest has absorbed, and the digest of those.
     digested: Cell<(usize, u64)>,
 }
@@ -190,7 +206,11 @@ impl Default for Trace {
             shapes: IndexSet::default(),
             names: IndexSet::default(),
             strings: IndexSet::default(),
+            unique_text: String::new(),
+            unique_spans: Vec::new(),
             scratch: Vec::new(),
+            last_shape: Vec::new(),
+            name_cache: [None; NAME_CACHE],
             digested: Cell::new((0, FNV_OFFSET)),
         }
     }
@@ -224,7 +244,22 @@ impl Trace {
             Some(id) => id,
             None => self.strings.insert_full(s.into()).0,
         };
-        TraceStr(u32::try_from(id).expect("under 4 billion trace strings"))
+        let id = u32::try_from(id).expect("under 2 billion trace strings");
+        assert!(id < UNIQUE, "under 2 billion trace strings");
+        TraceStr(id)
+    }
+
+    /// A number for `s` without looking for it among the strings seen: for text the caller
+    /// records under one number all along and knows to be new (a task's id), it saves the
+    /// lookup. The same text given to `intern` later gets another number; both read back alike.
+    pub fn add_unique(&mut self, s: &str) -> TraceStr {
+        let start = u32::try_from(self.unique_text.len()).expect("under 4 GiB of unique text");
+        self.unique_text.push_str(s);
+        let end = u32::try_from(self.unique_text.len()).expect("under 4 GiB of unique text");
+        let id = u32::try_from(self.unique_spans.len()).expect("under 2 billion unique strings");
+        assert!(id < UNIQUE, "under 2 billion unique strings");
+        self.unique_spans.push((start, end));
+        TraceStr(UNIQUE | id)
     }
 
     fn push_values<'v>(
@@ -245,18 +280,44 @@ impl Trace {
             shape.push(pack(self.name_id(key), tag));
             self.values.push(stored);
         }
-        let id = match self.shapes.get_index_of(shape.as_slice()) {
-            Some(id) => id,
-            None => self.shapes.insert_full(shape.as_slice().into()).0,
-        };
+        let shape_id = self.shape_id(&shape);
         self.scratch = shape;
-        let shape = u32::try_from(id).expect("under 4 billion record shapes");
+        let shape = shape_id;
         self.records.push(Stored { time, first, shape });
     }
 
+    /// The number of a record shape (its kind first), interned on first sight.
+    fn shape_id(&mut self, shape: &[u16]) -> u32 {
+        let kind = usize::from(shape[0]);
+        if self.last_shape.len() <= kind {
+            self.last_shape.resize(kind + 1, None);
+        }
+        if let Some(id) = self.last_shape[kind]
+            && *self.shapes[id as usize] == *shape
+        {
+            return id;
+        }
+        let id = match self.shapes.get_index_of(shape) {
+            Some(id) => id,
+            None => self.shapes.insert_full(shape.into()).0,
+        };
+        let id = u32::try_from(id).expect("under 4 billion record shapes");
+        self.last_shape[kind] = Some(id);
+        id
+    }
+
     fn name_id(&mut self, name: &'static str) -> u16 {
+        let address = name.as_ptr() as usize;
+        let slot = (address >> 2 ^ name.len()) % NAME_CACHE;
+        if let Some((a, len, id)) = self.name_cache[slot]
+            && (a, len) == (address, name.len())
+        {
+            return id;
+        }
         let (id, _) = self.names.insert_full(name);
-        u16::try_from(id).expect("under 65,536 kinds and keys")
+        let id = u16::try_from(id).expect("under 65,536 kinds and keys");
+        self.name_cache[slot] = Some((address, name.len(), id));
+        id
     }
 
     fn name(&self, id: u16) -> &'static str {
@@ -264,6 +325,11 @@ impl Trace {
     }
 
     fn string(&self, id: u64) -> &str {
+        let id = id as u32;
+        if id & UNIQUE != 0 {
+            let (start, end) = self.unique_spans[(id & !UNIQUE) as usize];
+            return &self.unique_text[start as usize..end as usize];
+        }
         &self.strings[id as usize]
     }
 
@@ -424,6 +490,11 @@ mod tests {
             vec![("s", FieldRef::Str("web")), ("v", FieldRef::Int(2))]
         );
         assert_eq!(a.intern("web"), web);
+        let again = a.add_unique("web");
+        assert_ne!(again, web);
+        a.push_interned(SimTime(2), "k", &[("s", TraceValue::Interned(again))]);
+        b.push(SimTime(2), "k", &[("s", FieldRef::Str("web"))]);
+        assert_eq!(a.digest(), b.digest(), "both numbers read back as the text");
     }
 
     #[test]

@@ -156,8 +156,9 @@ impl Engine {
             .task_def(spec.task_def)
             .requirement(&spec.overrides);
         let mut started = Vec::new();
+        let by_instance = crate::placement::index::spreads_by_instance(&spec.strategies);
         for _ in 0..n {
-            match self.choose_instance(&spec, &req) {
+            match self.choose_instance(&spec, &req, by_instance) {
                 Ok(instance) => {
                     started.push(self.start_service_task(id, dep, &spec, instance, &req))
                 }

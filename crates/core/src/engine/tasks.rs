@@ -445,7 +445,8 @@ pub(super) struct TraceNames {
 impl TraceNames {
     fn task(&mut self, trace: &mut Trace, t: &Task) -> (TraceStr, TraceStr) {
         let slot = slot(&mut self.tasks, t.id.index());
-        *slot.get_or_insert_with(|| (trace.intern(&t.uuid), trace.intern(&t.group)))
+        // A task's id is new text, recorded under this number all along: no lookup.
+        *slot.get_or_insert_with(|| (trace.add_unique(&t.uuid), trace.intern(&t.group)))
     }
 
     fn instance(&mut self, trace: &mut Trace, world: &World, id: InstanceId) -> TraceStr {

@@ -75,8 +75,9 @@ struct GroupZone {
     /// Instances holding at least one of them, with how many, in id order.
     per_instance: Vec<(InstanceId, u64)>,
     /// The same instances grouped by how many they hold, each group in id order: spread by
-    /// instance looks at the least loaded first.
-    by_count: BTreeMap<u64, Sorted>,
+    /// instance looks at the least loaded first. Kept only for groups placed with spread by
+    /// instance (`prepare` starts it), since moving an instance between large groups costs.
+    by_count: Option<BTreeMap<u64, Sorted>>,
 }
 
 impl GroupZone {
@@ -262,6 +263,18 @@ impl PlacementIndex {
     /// missing), or None when the instance was never filed.
     pub fn zone_of(&self, id: InstanceId) -> Option<Option<&str>> {
         self.counted_zone.get(id.index()).map(|z| z.as_deref())
+    }
+
+    /// Readies the index to place tasks of `group` with a spread by instance: its holders are
+    /// read by count from then on (call it before each such placement: a zone the group
+    /// reaches later gets its counts then).
+    pub fn count_by_instance(&mut self, cluster: ClusterId, group: &str) {
+        let zones = self.groups.get_mut(&cluster).and_then(|g| g.get_mut(group));
+        for counts in zones.into_iter().flat_map(|z| z.values_mut()) {
+            if counts.by_count.is_none() {
+                counts.by_count = Some(group_by_count(&counts.per_instance));
+            }
+        }
     }
 
     /// The number of a zone bucket, given on first sight.
@@ -460,14 +473,23 @@ fn change(counts: &mut GroupZone, instance: InstanceId, delta: i64) {
     if after == 0 {
         list.remove(at);
     }
-    if before != after {
+    if let (true, Some(by_count)) = (before != after, counts.by_count.as_mut()) {
         if before > 0 {
-            leave_bucket(&mut counts.by_count, before, instance);
+            leave_bucket(by_count, before, instance);
         }
         if after > 0 {
-            insert_sorted(counts.by_count.entry(after).or_default(), instance);
+            insert_sorted(by_count.entry(after).or_default(), instance);
         }
     }
+}
+
+/// The holders of a zone grouped by how many tasks they hold, each group in id order.
+fn group_by_count(per_instance: &[(InstanceId, u64)]) -> BTreeMap<u64, Sorted> {
+    let mut by_count: BTreeMap<u64, Sorted> = BTreeMap::new();
+    for (id, n) in per_instance {
+        by_count.entry(*n).or_default().push(*id);
+    }
+    by_count
 }
 
 /// Takes `id` out of the group of `count` (dropping the group once empty).
@@ -478,6 +500,12 @@ fn leave_bucket(sets: &mut BTreeMap<u64, Sorted>, count: u64, id: InstanceId) {
             sets.remove(&count);
         }
     }
+}
+
+/// Whether the index places with `strategies` by spreading over instances (then
+/// `count_by_instance` should come before each placement).
+pub fn spreads_by_instance(strategies: &[Strategy]) -> bool {
+    Plan::of(strategies).is_some_and(|p| p.then == Then::Instance)
 }
 
 /// The strategy lists the index serves: an optional spread by zone, then one measure.
@@ -561,12 +589,11 @@ impl<'a> ZoneView<'a> {
             Then::Instance => {
                 let bucket = self
                     .counts
-                    .and_then(|c| c.by_count.get(&(best as u64)))
-                    .map_or(&[][..], Vec::as_slice);
-                if bucket.iter().all(|id| self.placeable(*id)) {
-                    Part::Ids(bucket)
-                } else {
-                    Part::Owned(self.holding(|n| n as i64 == best))
+                    .and_then(|c| c.by_count.as_ref())
+                    .map(|b| b.get(&(best as u64)).map_or(&[][..], Vec::as_slice));
+                match bucket {
+                    Some(ids) if ids.iter().all(|id| self.placeable(*id)) => Part::Ids(ids),
+                    _ => Part::Owned(self.holding(|n| n as i64 == best)),
                 }
             }
         }
@@ -634,11 +661,19 @@ fn least_valid(
                 return Some(0);
             }
             // The least loaded holders first: the first count with a valid instance is it.
-            counts?
-                .by_count
-                .iter()
-                .find(|(_, ids)| ids.iter().any(&fits))
-                .map(|(n, _)| *n as i64)
+            let counts = counts?;
+            match &counts.by_count {
+                Some(by_count) => by_count
+                    .iter()
+                    .find(|(_, ids)| ids.iter().any(&fits))
+                    .map(|(n, _)| *n as i64),
+                None => counts
+                    .per_instance
+                    .iter()
+                    .filter(|(id, _)| fits(id))
+                    .map(|(_, n)| *n as i64)
+                    .min(),
+            }
         }
     }
 }
@@ -883,7 +918,14 @@ mod tests {
         assert_eq!(z.per_instance, vec![(InstanceId(5), 2), (InstanceId(9), 1)]);
         assert_eq!(z.on(InstanceId(5)), Some(2));
         assert_eq!(z.on(InstanceId(2)), None);
-        let by_count: BTreeMap<u64, Sorted> = [(1, ids(&[9])), (2, ids(&[5]))].into();
-        assert_eq!(z.by_count, by_count);
+        assert_eq!(
+            z.by_count, None,
+            "not kept until a placement spreads by instance"
+        );
+        z.by_count = Some(group_by_count(&z.per_instance));
+        change(&mut z, InstanceId(9), 1);
+        change(&mut z, InstanceId(3), 1);
+        let by_count: BTreeMap<u64, Sorted> = [(1, ids(&[3])), (2, ids(&[5, 9]))].into();
+        assert_eq!(z.by_count, Some(by_count));
     }
 }
