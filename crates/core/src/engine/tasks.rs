@@ -438,6 +438,8 @@ impl Engine {
 #[derive(Clone, Debug, Default)]
 pub(super) struct TraceNames {
     tasks: Vec<Option<(TraceStr, TraceStr)>>,
+    /// The last group interned: tasks placed in a row mostly share it.
+    last_group: Option<(String, TraceStr)>,
     instances: Vec<Option<TraceStr>>,
     clusters: Vec<Option<TraceStr>>,
 }
@@ -445,8 +447,21 @@ pub(super) struct TraceNames {
 impl TraceNames {
     fn task(&mut self, trace: &mut Trace, t: &Task) -> (TraceStr, TraceStr) {
         let slot = slot(&mut self.tasks, t.id.index());
+        if let Some(ids) = *slot {
+            return ids;
+        }
         // A task's id is new text, recorded under this number all along: no lookup.
-        *slot.get_or_insert_with(|| (trace.add_unique(&t.uuid), trace.intern(&t.group)))
+        let uuid = trace.add_unique(&t.uuid);
+        let group = match &self.last_group {
+            Some((text, id)) if *text == t.group => *id,
+            _ => {
+                let id = trace.intern(&t.group);
+                self.last_group = Some((t.group.clone(), id));
+                id
+            }
+        };
+        *slot = Some((uuid, group));
+        (uuid, group)
     }
 
     fn instance(&mut self, trace: &mut Trace, world: &World, id: InstanceId) -> TraceStr {
@@ -498,6 +513,10 @@ fn lowest_free(dynamic: &BTreeSet<u16>, tcp: &BTreeSet<u16>, from: u16) -> Optio
     let end = *EPHEMERAL_PORTS.end();
     if from > end || from < *EPHEMERAL_PORTS.start() {
         return None;
+    }
+    // Usually the first port is free: two lookups, no walk.
+    if !dynamic.contains(&from) && !tcp.contains(&from) {
+        return Some(from);
     }
     let mut taken = dynamic.range(from..).peekable();
     let mut reserved = tcp.range(from..).peekable();
