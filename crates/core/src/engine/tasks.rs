@@ -466,7 +466,8 @@ impl TraceNames {
 
     fn instance(&mut self, trace: &mut Trace, world: &World, id: InstanceId) -> TraceStr {
         let slot = slot(&mut self.instances, id.index());
-        *slot.get_or_insert_with(|| trace.intern(&world.instance(id).ec2_instance_id))
+        // Recorded under this number all along: added without a lookup, like a task's id.
+        *slot.get_or_insert_with(|| trace.add_unique(&world.instance(id).ec2_instance_id))
     }
 
     fn cluster(&mut self, trace: &mut Trace, world: &World, id: ClusterId) -> TraceStr {
