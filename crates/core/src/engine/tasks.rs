@@ -27,7 +27,7 @@ impl Engine {
         let id = TaskId(self.world.tasks.len() as u32);
         self.audit_placement(spec, inst);
         let allocation = self.allocate(inst, req);
-        self.index.update(&self.world, inst);
+        self.index.update_amounts(&self.world, inst);
         let containers = self.containers_for(spec.task_def, &allocation);
         let td = self.world.task_def(spec.task_def);
         let status = if td.network_mode == NetworkMode::Awsvpc {
@@ -261,7 +261,7 @@ impl Engine {
         self.release(id);
         self.world.count_shape(id, -1);
         let inst = self.world.task(id).instance;
-        self.index.update(&self.world, inst);
+        self.index.update_amounts(&self.world, inst);
         self.forget_stopped(id);
         self.record_status(id);
         self.on_service_task_stopped(id);
@@ -410,7 +410,10 @@ impl Engine {
             ("cluster", TraceValue::Interned(cluster)),
             ("ec2InstanceId", TraceValue::Interned(ec2)),
             ("group", TraceValue::Interned(group)),
-            ("status", field(FieldRef::Str(t.last_status.as_str()))),
+            (
+                "status",
+                TraceValue::Interned(names.status(trace, t.last_status)),
+            ),
         ];
         match (t.last_status, &t.stop) {
             (TaskStatus::Stopped | TaskStatus::Stopping, Some(stop)) => {
@@ -440,6 +443,8 @@ pub(super) struct TraceNames {
     tasks: Vec<Option<(TraceStr, TraceStr)>>,
     /// The last group interned: tasks placed in a row mostly share it.
     last_group: Option<(String, TraceStr)>,
+    /// Each lastStatus's text, by the status's place in `TaskStatus`.
+    statuses: [Option<TraceStr>; 5],
     instances: Vec<Option<TraceStr>>,
     clusters: Vec<Option<TraceStr>>,
 }
@@ -462,6 +467,10 @@ impl TraceNames {
         };
         *slot = Some((uuid, group));
         (uuid, group)
+    }
+
+    fn status(&mut self, trace: &mut Trace, status: TaskStatus) -> TraceStr {
+        *self.statuses[status as usize].get_or_insert_with(|| trace.intern(status.as_str()))
     }
 
     fn instance(&mut self, trace: &mut Trace, world: &World, id: InstanceId) -> TraceStr {

@@ -217,6 +217,24 @@ impl PlacementIndex {
         }
     }
 
+    /// Re-files an instance whose remaining CPU and memory alone changed (a reservation or a
+    /// release): its zone, status and cluster are as filed, so only the amounts move.
+    pub fn update_amounts(&mut self, world: &World, id: InstanceId) {
+        let inst = world.instance(id);
+        let Some(f) = self.filed.get_mut(id.index()).and_then(Option::as_mut) else {
+            return;
+        };
+        let (memory_mib, cpu) = (inst.remaining.memory_mib, inst.remaining.cpu);
+        let pool = self
+            .pools
+            .get_mut(&f.cluster)
+            .and_then(|z| z.get_mut(&f.zone))
+            .expect("a filed instance is in its pool");
+        refile_amount(&mut pool.by_memory, f.memory_mib, memory_mib, id);
+        refile_amount(&mut pool.by_cpu, f.cpu, cpu, id);
+        (f.memory_mib, f.cpu) = (memory_mib, cpu);
+    }
+
     fn unfile(&mut self, id: InstanceId, old: Filed) {
         if let Some(pool) = self
             .pools
