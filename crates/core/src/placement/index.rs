@@ -45,6 +45,8 @@ type Sorted = Vec<InstanceId>;
 /// One zone's placeable instances.
 #[derive(Clone, Debug, Default)]
 struct Pool {
+    /// The zone's number (`PlacementIndex::zone_id`), to find the groups' counts there.
+    zone_id: u32,
     members: Sorted,
     by_memory: BTreeMap<i64, Sorted>,
     by_cpu: BTreeMap<i64, Sorted>,
@@ -90,7 +92,7 @@ impl GroupZone {
 }
 
 /// Zone → the group's live tasks there.
-type GroupZones = BTreeMap<Zone, GroupZone>;
+type GroupZones = BTreeMap<u32, GroupZone>;
 
 #[derive(Clone, Debug, Default)]
 pub struct PlacementIndex {
@@ -208,8 +210,10 @@ impl PlacementIndex {
                 memory_mib,
                 cpu,
             };
+            let zone_id = self.counted_zone_id[i];
             let zones = self.pools.entry(new.cluster).or_default();
             let pool = zones.entry(new.zone.clone()).or_default();
+            pool.zone_id = zone_id;
             insert_sorted(&mut pool.members, id);
             file_amount(&mut pool.by_memory, new.memory_mib, id);
             file_amount(&mut pool.by_cpu, new.cpu, id);
@@ -249,8 +253,10 @@ impl PlacementIndex {
 
     /// The instance's zone changed: its live tasks now count in the new zone.
     fn move_counts(&mut self, world: &World, id: InstanceId, zone: Zone) {
-        self.counted_zone_id[id.index()] = self.intern(&zone);
-        let old = std::mem::replace(&mut self.counted_zone[id.index()], zone.clone());
+        let old = self.counted_zone_id[id.index()];
+        let new = self.intern(&zone);
+        self.counted_zone_id[id.index()] = new;
+        self.counted_zone[id.index()] = zone;
         let inst = world.instance(id);
         let live = inst
             .tasks
@@ -259,8 +265,8 @@ impl PlacementIndex {
             .filter(|t| t.desired_status != DesiredStatus::Stopped);
         for t in live {
             let zones = group_zones_mut(&mut self.groups, inst.cluster, &t.group);
-            change(zone_counts_mut(zones, &old), id, -1);
-            change(zone_counts_mut(zones, &zone), id, 1);
+            change(zone_counts_mut(zones, old), id, -1);
+            change(zone_counts_mut(zones, new), id, 1);
         }
     }
 
@@ -272,7 +278,7 @@ impl PlacementIndex {
         if self.counted_zone.len() <= instance.index() {
             self.update(world, instance);
         }
-        let zone = &self.counted_zone[instance.index()];
+        let zone = self.counted_zone_id[instance.index()];
         let zones = group_zones_mut(&mut self.groups, inst.cluster, group);
         change(zone_counts_mut(zones, zone), instance, delta);
     }
@@ -341,11 +347,10 @@ impl PlacementIndex {
         group: &str,
     ) -> impl Iterator<Item = (u32, u64, &[(InstanceId, u64)])> + '_ {
         let zones = self.groups.get(&cluster).and_then(|g| g.get(group));
-        zones.into_iter().flatten().map(|(zone, counts)| {
-            let id = self.zone_names.iter().position(|z| z == zone);
-            let id = id.expect("a group's zone was counted under an instance") as u32;
-            (id, counts.tasks, counts.per_instance.as_slice())
-        })
+        zones
+            .into_iter()
+            .flatten()
+            .map(|(zone, counts)| (*zone, counts.tasks, counts.per_instance.as_slice()))
     }
 
     /// Chooses as the reference pipeline would, when the strategies are indexed ones.
@@ -367,8 +372,8 @@ impl PlacementIndex {
             .get(&cluster)
             .into_iter()
             .flatten()
-            .map(|(zone, pool)| {
-                let counts = group.and_then(|g| g.get(zone));
+            .map(|(_, pool)| {
+                let counts = group.and_then(|g| g.get(&pool.zone_id));
                 ZoneView {
                     pool,
                     filed: &self.filed,
@@ -466,12 +471,9 @@ fn group_zones_mut<'g>(
     groups.get_mut(group).expect("inserted above")
 }
 
-/// One zone's counts of a group, created empty on first use (the zone name cloned only then).
-fn zone_counts_mut<'z>(zones: &'z mut GroupZones, zone: &Zone) -> &'z mut GroupZone {
-    if !zones.contains_key(zone) {
-        zones.insert(zone.clone(), GroupZone::default());
-    }
-    zones.get_mut(zone).expect("inserted above")
+/// One zone's counts of a group (by the zone's number), created empty on first use.
+fn zone_counts_mut(zones: &mut GroupZones, zone: u32) -> &mut GroupZone {
+    zones.entry(zone).or_default()
 }
 
 /// Adds `delta` tasks on `instance` to a zone's counts.
