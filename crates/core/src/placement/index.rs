@@ -185,19 +185,12 @@ impl PlacementIndex {
         let (memory_mib, cpu) = (inst.remaining.memory_mib, inst.remaining.cpu);
         // The usual change, a reservation or a release, stays in the same pool: only the
         // amounts move, without touching the pool's id-ordered members.
-        if let Some(f) = self.filed[i].as_mut()
+        if let Some(f) = self.filed[i].as_ref()
             && placeable
             && f.cluster == inst.cluster
             && f.zone.as_deref() == zone
         {
-            let pool = self
-                .pools
-                .get_mut(&f.cluster)
-                .and_then(|z| z.get_mut(&f.zone))
-                .expect("a filed instance is in its pool");
-            refile_amount(&mut pool.by_memory, f.memory_mib, memory_mib, id);
-            refile_amount(&mut pool.by_cpu, f.cpu, cpu, id);
-            (f.memory_mib, f.cpu) = (memory_mib, cpu);
+            self.update_amounts(world, id);
             return;
         }
         if let Some(old) = self.filed[i].take() {
