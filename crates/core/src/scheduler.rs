@@ -187,7 +187,11 @@ fn rolling(
         return None;
     }
     // Older tasks not healthy cost no health: they stop at once, first, in id order.
-    let (unhealthy, candidates) = older_by_health(world, service, now, old_healthy == old_live);
+    let all_healthy = old_healthy == old_live;
+    let unhealthy = match all_healthy {
+        true => Vec::new(),
+        false => older(world, service, now, false),
+    };
     let mut actions: Vec<Action> = unhealthy
         .iter()
         .map(|r| Action::Stop(r.task, StopWhy::Scaling))
@@ -197,6 +201,10 @@ fn rolling(
         // The healthy older tasks go one by one while the minimum allows, picked from the
         // index's counts (the reference mode keeps the general pass, as a check of this one).
         let k = (healthy - min_healthy).min(old_healthy) as usize;
+        let candidates = match all_healthy {
+            true => service.retiring.tasks().copied().collect(),
+            false => older(world, service, now, true),
+        };
         let victims = victims::pick(
             world,
             zones?,
@@ -231,19 +239,12 @@ fn rolling(
     Some(actions)
 }
 
-/// The older deployments' live tasks, (not healthy, healthy), in id order. `all_healthy`: the
-/// counts say none is unhealthy, so no task need be looked at.
-fn older_by_health(
-    world: &World,
-    service: &Service,
-    now: SimTime,
-    all_healthy: bool,
-) -> (Vec<RetiringTask>, Vec<RetiringTask>) {
-    let older = service.retiring.tasks().copied();
-    if all_healthy {
-        return (Vec::new(), older.collect());
-    }
-    older.partition(|r| !world.task(r.task).is_healthy(now))
+/// The older deployments' live tasks that are (`healthy`) or are not healthy now, in id order.
+fn older(world: &World, service: &Service, now: SimTime, healthy: bool) -> Vec<RetiringTask> {
+    let tasks = service.retiring.tasks().copied();
+    tasks
+        .filter(|r| world.task(r.task).is_healthy(now) == healthy)
+        .collect()
 }
 
 fn replica(
