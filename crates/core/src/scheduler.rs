@@ -49,7 +49,8 @@ pub enum Action {
     Blocked,
 }
 
-/// What the scheduler should do now for `service`.
+/// What the scheduler should do now for `service`: from the counts when a fast path (`simple`,
+/// `rolling`) applies, else by the full pass (`reconcile_full`), with the same moves and draws.
 /// `zones`: the placement index, to read instances' zones from (None: from their attributes).
 pub fn reconcile(
     world: &World,
@@ -59,16 +60,13 @@ pub fn reconcile(
     rng: &mut RngStreams,
     zones: Option<&PlacementIndex>,
 ) -> Vec<Action> {
-    match service.scheduling {
-        Scheduling::Replica => match simple(world, service, now) {
-            Some(actions) => actions,
-            None => match rolling(world, service, now, rng, zones) {
-                Some(actions) => actions,
-                None => replica(world, service, now, rng, zones),
-            },
-        },
-        Scheduling::Daemon => daemon(world, service, now, epoch_unix_ms),
+    if service.scheduling == Scheduling::Replica {
+        let fast = simple(world, service, now).or_else(|| rolling(world, service, now, rng, zones));
+        if let Some(actions) = fast {
+            return actions;
+        }
     }
+    reconcile_full(world, service, now, epoch_unix_ms, rng, zones)
 }
 
 /// `reconcile` without the fast paths that decide from counts: every task looked at. The same

@@ -281,15 +281,12 @@ impl Service {
 
     /// Live tasks healthy at `now`: the counted ones, and those whose health delay has passed
     /// since the engine last counted (a read-only look at `health_due`).
-    pub fn healthy_at(&self, world: &crate::world::World, now: SimTime) -> u32 {
+    pub fn healthy_tasks_at(&self, world: &crate::world::World, now: SimTime) -> u32 {
         let counted: u32 = self.deployments.iter().map(|d| d.healthy_tasks).sum();
-        let due = self.health_due.iter().filter(|r| r.0.0 <= now).filter(|r| {
-            let t = world.task(r.0.1);
-            t.is_healthy(now)
-                && t.healthy_at == Some(r.0.0)
-                && !t.health_counted
-                && t.desired_status == crate::task::DesiredStatus::Running
-        });
+        let due = self
+            .health_due
+            .iter()
+            .filter(|Reverse((at, t))| *at <= now && world.task(*t).turns_healthy_at(*at));
         counted + due.count() as u32
     }
 

@@ -142,6 +142,15 @@ impl Task {
         self.last_status != TaskStatus::Stopped
     }
 
+    /// Whether the task is to be counted healthy from `at` on (the time it was given when it
+    /// turned RUNNING): it is live and RUNNING with that health time, and not counted yet.
+    pub fn turns_healthy_at(&self, at: SimTime) -> bool {
+        self.desired_status == DesiredStatus::Running
+            && self.last_status == TaskStatus::Running
+            && self.healthy_at == Some(at)
+            && !self.health_counted
+    }
+
     /// RUNNING and past its health delay.
     pub fn is_healthy(&self, now: SimTime) -> bool {
         self.last_status == TaskStatus::Running && self.healthy_at.is_some_and(|h| h <= now)

@@ -170,7 +170,7 @@ fn service_sample(
         desired: svc.desired_count,
         pending: sum(|d| d.live_tasks) - running,
         running,
-        healthy: svc.healthy_at(api.engine.world(), api.engine.now()),
+        healthy: svc.healthy_tasks_at(api.engine.world(), api.engine.now()),
         stopping: sum(|d| d.stopping_tasks),
         az_skew: max - min,
     }

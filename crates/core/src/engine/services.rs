@@ -10,7 +10,7 @@ use crate::service::{
     Deployment, DeploymentConfig, DeploymentStatus, RetiringTask, RolloutState, Scheduling,
     Service, ServiceStatus, Throttle,
 };
-use crate::task::{DesiredStatus, TaskStatus};
+use crate::task::DesiredStatus;
 use crate::time::SimDuration;
 use crate::trace::Field;
 use std::cmp::Reverse;
@@ -299,11 +299,7 @@ impl Engine {
             }
             self.service_mut(sid).health_due.pop();
             let t = &mut self.world.tasks[task.index()];
-            let counts = t.desired_status == DesiredStatus::Running
-                && t.last_status == TaskStatus::Running
-                && t.healthy_at == Some(at)
-                && !t.health_counted;
-            if let (true, Some((_, dep))) = (counts, t.service) {
+            if let (true, Some((_, dep))) = (t.turns_healthy_at(at), t.service) {
                 t.health_counted = true;
                 self.service_mut(sid).deployments[dep].healthy_tasks += 1;
             }
