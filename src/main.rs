@@ -282,10 +282,9 @@ fn run(path: &Path, s: &Scenario, options: RunOptions, out: Option<&Path>, json:
         serde_json::to_string_pretty(&summary).unwrap_or_default()
     );
     if let Some(dir) = out {
-        let events = report::events_jsonl(result.api.engine.trace().records());
         let written = std::fs::create_dir_all(dir)
             .and_then(|()| std::fs::write(dir.join("summary.json"), &summary_text))
-            .and_then(|()| std::fs::write(dir.join("events.jsonl"), events))
+            .and_then(|()| write_events(&dir.join("events.jsonl"), &result))
             .and_then(|()| {
                 std::fs::write(
                     dir.join("timeseries.csv"),
@@ -310,11 +309,22 @@ fn run(path: &Path, s: &Scenario, options: RunOptions, out: Option<&Path>, json:
     } else {
         print!("{human}");
     }
-    if !result.passed() {
+    let code = if !result.passed() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    }
+    };
+    // The process ends here: its memory goes back whole, without freeing a large run's millions
+    // of records and tasks one by one (about 3 % of a 10,000-instance day).
+    std::mem::forget(result);
+    code
+}
+
+/// Streams `events.jsonl` to `path` through a buffer.
+fn write_events(path: &Path, result: &scenario::RunOutput) -> std::io::Result<()> {
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    report::write_events_jsonl(result.api.engine.trace().records(), &mut w)?;
+    std::io::Write::flush(&mut w)
 }
 
 /// Runs a scenario; on a terminal, a progress bar over simulated time appears once the run has

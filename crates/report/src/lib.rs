@@ -229,23 +229,90 @@ fn failures(out: &RunOutput) -> Vec<Value> {
 
 /// `events.jsonl`: one trace record a line, `{"t": ms, "event": kind, ...fields}`.
 pub fn events_jsonl<'a>(records: impl IntoIterator<Item = TraceRecord<'a>>) -> String {
-    let mut s = String::new();
+    let mut out = Vec::new();
+    write_events_jsonl(records, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("JSON text is UTF-8")
+}
+
+/// Writes `events.jsonl` (see `events_jsonl`) line by line to `w`, so the text of a large run is
+/// never held whole in memory.
+pub fn write_events_jsonl<'a, W: std::io::Write>(
+    records: impl IntoIterator<Item = TraceRecord<'a>>,
+    w: &mut W,
+) -> std::io::Result<()> {
+    let mut line = Vec::with_capacity(256);
     for r in records {
-        let mut o = Map::new();
-        o.insert("t".into(), json!(r.time.as_ms()));
-        o.insert("event".into(), json!(r.kind));
-        for (k, v) in r.fields() {
-            let v = match v {
-                FieldRef::Str(x) => json!(x),
-                FieldRef::Int(x) => json!(x),
-                FieldRef::Bool(x) => json!(x),
-            };
-            o.insert(k.to_string(), v);
-        }
-        s.push_str(&Value::Object(o).to_string());
-        s.push('\n');
+        line.clear();
+        event_line(&mut line, &r);
+        w.write_all(&line)?;
     }
-    s
+    Ok(())
+}
+
+/// One record's line. Written field by field; a record whose keys repeat (or reuse `t` or
+/// `event`) goes through a JSON object instead, where the later value of a key replaces the
+/// earlier one in its place, and the line is the same as that object's text.
+fn event_line(out: &mut Vec<u8>, r: &TraceRecord<'_>) {
+    if has_repeated_key(r) {
+        out.extend_from_slice(event_object(r).to_string().as_bytes());
+        out.push(b'\n');
+        return;
+    }
+    out.extend_from_slice(b"{\"t\":");
+    json_int(out, r.time.as_ms());
+    out.extend_from_slice(b",\"event\":");
+    json_str(out, r.kind);
+    for (k, v) in r.fields() {
+        out.push(b',');
+        json_str(out, k);
+        out.push(b':');
+        match v {
+            FieldRef::Str(x) => json_str(out, x),
+            FieldRef::Int(x) => json_int(out, x),
+            FieldRef::Bool(x) => out.extend_from_slice(if x { b"true" } else { b"false" }),
+        }
+    }
+    out.extend_from_slice(b"}\n");
+}
+
+/// `s` as a JSON string, escaped as serde_json escapes it.
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    serde_json::to_writer(&mut *out, s).expect("writing to memory cannot fail");
+}
+
+/// An integer as JSON writes it.
+fn json_int(out: &mut Vec<u8>, x: impl std::fmt::Display) {
+    std::io::Write::write_fmt(out, format_args!("{x}")).expect("writing to memory cannot fail");
+}
+
+/// Whether a key repeats, or is `t` or `event` (a record of more than `KEYS` fields counts as
+/// repeating: it takes the object path, which is right for any record).
+fn has_repeated_key(r: &TraceRecord<'_>) -> bool {
+    const KEYS: usize = 32;
+    let mut seen = [""; KEYS];
+    for (i, (k, _)) in r.fields().enumerate() {
+        if i == KEYS || k == "t" || k == "event" || seen[..i].contains(&k) {
+            return true;
+        }
+        seen[i] = k;
+    }
+    false
+}
+
+/// The record as a JSON object: `t`, `event`, then the fields in order.
+fn event_object(r: &TraceRecord<'_>) -> Value {
+    let mut o = Map::new();
+    o.insert("t".into(), json!(r.time.as_ms()));
+    o.insert("event".into(), json!(r.kind));
+    for (k, v) in r.fields() {
+        let v = match v {
+            FieldRef::Str(x) => json!(x),
+            FieldRef::Int(x) => json!(x),
+            FieldRef::Bool(x) => json!(x),
+        };
+        o.insert(k.to_string(), v);
+    }
+    Value::Object(o)
 }
 
 /// The short human summary `ecsim run` prints, failures first.
@@ -365,4 +432,57 @@ fn totals(s: &mut String, scenario: &Scenario, out: &RunOutput) {
         "expectations: {passed} passed, {} failed{skipped}",
         out.checks.len() - passed
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecsim_core::time::SimTime;
+    use ecsim_core::trace::Trace;
+
+    /// Every line written field by field is the text of the record's JSON object, whatever
+    /// its strings hold; records whose keys repeat or reuse `t`/`event` take the object's form.
+    #[test]
+    fn event_lines_are_the_records_json_objects() {
+        let mut trace = Trace::default();
+        let odd = "quote \" back \\ tab \t nl \n bell \u{7} é 漢 \u{1F600}";
+        trace.push(SimTime(0), "Plain", &[]);
+        trace.push(
+            SimTime(17),
+            "Mixed",
+            &[
+                ("s", FieldRef::Str(odd)),
+                ("n", FieldRef::Int(-42)),
+                ("big", FieldRef::Int(i64::MAX)),
+                ("yes", FieldRef::Bool(true)),
+                ("no", FieldRef::Bool(false)),
+            ],
+        );
+        trace.push(
+            SimTime(u64::from(u32::MAX) * 3),
+            "Repeats",
+            &[
+                ("a", FieldRef::Int(1)),
+                ("b", FieldRef::Int(2)),
+                ("a", FieldRef::Int(3)),
+            ],
+        );
+        trace.push(
+            SimTime(5),
+            "Reserved",
+            &[("t", FieldRef::Str("x")), ("event", FieldRef::Int(9))],
+        );
+        let text = events_jsonl(trace.records());
+        let want: String = trace
+            .records()
+            .map(|r| format!("{}\n", event_object(&r)))
+            .collect();
+        assert_eq!(text, want);
+        let repeated = text.lines().nth(2).expect("a third line");
+        assert_eq!(
+            repeated,
+            r#"{"t":12884901885,"event":"Repeats","a":3,"b":2}"#
+        );
+        assert_eq!(text.lines().nth(3), Some(r#"{"t":"x","event":9}"#));
+    }
 }
