@@ -111,6 +111,8 @@ pub struct PlacementIndex {
     /// per instance the version it was judged at (0: never) with the verdict. An instance's
     /// version moves with every change to it, so a verdict is reused only while it holds.
     member_of_memo: RefCell<Vec<MemberOfVerdicts>>,
+    /// What `victims::pick` reuses from one pass to the next.
+    pub(super) victims_scratch: RefCell<super::victims::Scratch>,
 }
 
 /// One memberOf expression list (its sources) and, per instance, the version it was judged at

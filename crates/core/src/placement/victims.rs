@@ -8,16 +8,19 @@
 //! list), and no strategy (the default AZ balance). Anything else is `None`, decided before any
 //! draw, and the caller takes the general pass.
 //!
-//! Each pick looks once at the candidates not yet picked: a candidate's score is one number per
+//! Each pick looks at the candidates not yet picked: a candidate's score is one number per
 //! strategy (the group's live tasks in its zone or on its instance, not counting the tasks picked
 //! so far; or what its instance would have available once it and the picked tasks are gone),
-//! compared in list order; the candidates with the best score are the tied set, and the draw
-//! picks one of them.
+//! compared strategy by strategy (the candidates with the highest number stay, in list order);
+//! the ones left are the tied set, and the draw picks one of them. The candidates are first copied into a compact array (instance and zone
+//! numbers, what the instance has available), and the counts are kept only for the zones and
+//! the candidates' instances, so a pass touches neither the instance records nor
+//! instance-sized arrays.
 
 use super::index::{PlacementIndex, ZONE_ATTRIBUTE};
 use super::scale_in::default_service_strategies;
 use super::strategy::{BinpackField, SpreadField, Strategy};
-use crate::ids::{ClusterId, TaskId};
+use crate::ids::{ClusterId, InstanceId, TaskId};
 use crate::rng::{Purpose, RngStreams};
 use crate::service::RetiringTask;
 use crate::world::World;
@@ -54,52 +57,113 @@ fn levels(strategies: &[Strategy]) -> Option<Vec<Level>> {
     (out.len() <= MAX_LEVELS).then_some(out)
 }
 
-/// The pass's counts, one slot per instance or zone number.
-struct Counts {
-    instance_load: Vec<u64>,
+/// A candidate as the picker scores it, in a compact array the scoring loop walks: its
+/// instance's number among the pass's instances, its zone's number, and what its instance would
+/// have available with it gone and before any pick.
+#[derive(Clone, Copy, Debug)]
+struct Candidate {
+    local: u32,
+    zone: u32,
+    cpu: i64,
+    memory_mib: i64,
+}
+
+/// Numbers for the instances of one pass, kept between passes so that no pass clears an
+/// instance-sized array: an instance's number counts only when stamped with the current pass.
+#[derive(Clone, Debug, Default)]
+pub struct Scratch {
+    pass: u32,
+    /// Per instance: the pass that numbered it last, and its number in that pass.
+    stamps: Vec<(u32, u32)>,
+}
+
+impl Scratch {
+    /// Starts a pass over a world of `instances` instances: every number from before is void.
+    fn begin(&mut self, instances: usize) {
+        self.pass = self.pass.wrapping_add(1);
+        if self.pass == 0 {
+            self.stamps.fill((0, 0));
+            self.pass = 1;
+        }
+        if self.stamps.len() < instances {
+            self.stamps.resize(instances, (0, 0));
+        }
+    }
+
+    /// The instance's number in this pass, if it has one.
+    fn get(&self, id: InstanceId) -> Option<usize> {
+        match self.stamps[id.index()] {
+            (pass, n) if pass == self.pass => Some(n as usize),
+            _ => None,
+        }
+    }
+
+    /// The instance's number in this pass, `next` if it had none (and whether it was new).
+    fn number(&mut self, id: InstanceId, next: usize) -> (usize, bool) {
+        if let Some(n) = self.get(id) {
+            return (n, false);
+        }
+        self.stamps[id.index()] = (self.pass, next as u32);
+        (next, true)
+    }
+}
+
+/// The pass's counts: per zone number, and per instance of the candidates (by the number the
+/// scratch gives it), so that a pass costs what its candidates cost.
+struct Counts<'s> {
+    scratch: &'s mut Scratch,
     zone_load: Vec<u64>,
+    /// The group's live tasks on each of the candidates' instances.
+    instance_load: Vec<u64>,
     /// CPU and memory the picked tasks give back, per instance.
     freed: Vec<(i64, i64)>,
 }
 
-impl Counts {
+impl<'s> Counts<'s> {
+    /// The counts, and each candidate's instance number.
     fn new(
-        world: &World,
-        index: &PlacementIndex,
-        cluster: ClusterId,
-        group: &str,
-        levels: &[Level],
-    ) -> Counts {
-        let n = world.instances().len();
-        let wants = |f: fn(&Level) -> bool| levels.iter().any(f);
+        scratch: &'s mut Scratch,
+        (world, index): (&World, &PlacementIndex),
+        (cluster, group): (ClusterId, &str),
+        candidates: &[RetiringTask],
+    ) -> (Counts<'s>, Vec<u32>) {
+        scratch.begin(world.instances().len());
+        let mut distinct = 0;
+        let local: Vec<u32> = candidates
+            .iter()
+            .map(|c| {
+                let (n, new) = scratch.number(c.instance, distinct);
+                distinct += usize::from(new);
+                n as u32
+            })
+            .collect();
         let mut counts = Counts {
-            instance_load: vec![
-                0;
-                if wants(|l| *l == Level::InstanceLoad) {
-                    n
-                } else {
-                    0
-                }
-            ],
+            scratch,
             zone_load: vec![0; index.zone_ids()],
-            freed: vec![
-                (0, 0);
-                if wants(|l| matches!(l, Level::Available(_))) {
-                    n
-                } else {
-                    0
-                }
-            ],
+            instance_load: vec![0; distinct],
+            freed: vec![(0, 0); distinct],
         };
         for (zone, tasks, per_instance) in index.group_counts(cluster, group) {
             counts.zone_load[zone as usize] = tasks;
-            if !counts.instance_load.is_empty() {
-                for (instance, k) in per_instance {
-                    counts.instance_load[instance.index()] = *k;
+            for (instance, k) in per_instance {
+                if let Some(at) = counts.scratch.get(*instance) {
+                    counts.instance_load[at] = *k;
                 }
             }
         }
-        counts
+        (counts, local)
+    }
+
+    /// A picked (or already stopped) task stops counting in its zone and on its instance, and
+    /// gives its resources back.
+    fn forget(&mut self, c: &RetiringTask, zone: u32) {
+        let zone_load = &mut self.zone_load[zone as usize];
+        *zone_load = zone_load.saturating_sub(1);
+        if let Some(at) = self.scratch.get(c.instance) {
+            self.instance_load[at] = self.instance_load[at].saturating_sub(1);
+            self.freed[at].0 += c.cpu;
+            self.freed[at].1 += c.memory_mib;
+        }
     }
 }
 
@@ -110,98 +174,86 @@ impl Counts {
 pub fn pick(
     world: &World,
     index: &PlacementIndex,
-    (cluster, group): (ClusterId, &str),
+    group: (ClusterId, &str),
     strategies: &[Strategy],
     (stopped, candidates): (&[RetiringTask], &[RetiringTask]),
     k: usize,
     rng: &mut RngStreams,
 ) -> Option<Vec<TaskId>> {
     let levels = levels(strategies)?;
-    let mut counts = Counts::new(world, index, cluster, group, &levels);
+    let mut scratch = index.victims_scratch.borrow_mut();
+    let (mut counts, local) = Counts::new(&mut scratch, (world, index), group, candidates);
+    let zone_of = |id| index.zone_id(id).expect("a task's instance is filed");
     for s in stopped {
-        let zone = index
-            .zone_id(s.instance)
-            .expect("a task's instance is filed");
-        forget(&mut counts, s, zone);
+        counts.forget(s, zone_of(s.instance));
     }
-    let zone_of: Vec<u32> = candidates
+    let compact: Vec<Candidate> = candidates
         .iter()
-        .map(|c| {
-            index
-                .zone_id(c.instance)
-                .expect("a task's instance is filed")
+        .zip(local)
+        .map(|(c, local)| {
+            let remaining = &world.instance(c.instance).remaining;
+            Candidate {
+                local,
+                zone: zone_of(c.instance),
+                cpu: remaining.cpu + c.cpu,
+                memory_mib: remaining.memory_mib + c.memory_mib,
+            }
         })
         .collect();
-    let mut taken = vec![false; candidates.len()];
+    let mut alive: Vec<u32> = (0..candidates.len() as u32).collect();
     let mut picked = Vec::with_capacity(k);
-    let mut tied: Vec<usize> = Vec::new();
-    while picked.len() < k {
-        tied.clear();
-        let mut best = [i64::MIN; MAX_LEVELS];
-        for (at, c) in candidates.iter().enumerate() {
-            if taken[at] {
-                continue;
-            }
-            let score = score(world, &counts, &levels, c, zone_of[at]);
-            match score.cmp(&best) {
-                std::cmp::Ordering::Greater => {
-                    best = score;
-                    tied.clear();
-                    tied.push(at);
-                }
-                std::cmp::Ordering::Equal => tied.push(at),
-                std::cmp::Ordering::Less => {}
-            }
-        }
-        if tied.is_empty() {
-            break;
-        }
+    let mut tied: Vec<u32> = Vec::new();
+    while picked.len() < k && !alive.is_empty() {
+        best_tied(&counts, &levels, &compact, &alive, &mut tied);
         let at = tied[rng.below(Purpose::Placement, tied.len() as u64) as usize];
-        taken[at] = true;
-        let c = &candidates[at];
-        forget(&mut counts, c, zone_of[at]);
-        picked.push(c.task);
+        let place = alive.binary_search(&at).expect("a tied candidate is alive");
+        alive.remove(place);
+        let at = at as usize;
+        counts.forget(&candidates[at], compact[at].zone);
+        picked.push(candidates[at].task);
     }
     Some(picked)
 }
 
-/// A candidate's score, one number per level (higher is picked first).
-fn score(
-    world: &World,
+/// The candidates of `alive` (the ones not picked, in list order) with the best score, in list
+/// order, into `tied`: level by level, the ones with the level's highest number stay.
+fn best_tied(
     counts: &Counts,
     levels: &[Level],
-    c: &RetiringTask,
-    zone: u32,
-) -> [i64; MAX_LEVELS] {
-    let mut score = [0; MAX_LEVELS];
-    for (slot, level) in score.iter_mut().zip(levels) {
-        *slot = match level {
-            Level::ZoneLoad => counts.zone_load[zone as usize] as i64,
-            Level::InstanceLoad => counts.instance_load[c.instance.index()] as i64,
-            Level::Available(field) => {
-                let remaining = &world.instance(c.instance).remaining;
-                let (cpu, memory_mib) = counts.freed[c.instance.index()];
-                match field {
-                    BinpackField::Cpu => remaining.cpu + cpu + c.cpu,
-                    BinpackField::Memory => remaining.memory_mib + memory_mib + c.memory_mib,
-                }
+    candidates: &[Candidate],
+    alive: &[u32],
+    tied: &mut Vec<u32>,
+) {
+    tied.clear();
+    tied.extend_from_slice(alive);
+    for level in levels {
+        if tied.len() <= 1 {
+            return;
+        }
+        let c = |at: u32| &candidates[at as usize];
+        match level {
+            Level::ZoneLoad => keep_best(tied, |at| counts.zone_load[c(at).zone as usize] as i64),
+            Level::InstanceLoad => {
+                keep_best(tied, |at| counts.instance_load[c(at).local as usize] as i64);
             }
-        };
+            Level::Available(BinpackField::Cpu) => {
+                keep_best(tied, |at| c(at).cpu + counts.freed[c(at).local as usize].0);
+            }
+            Level::Available(BinpackField::Memory) => {
+                keep_best(tied, |at| {
+                    c(at).memory_mib + counts.freed[c(at).local as usize].1
+                });
+            }
+        }
     }
-    score
 }
 
-/// A picked task stops counting in its zone and on its instance, and gives its resources back.
-fn forget(counts: &mut Counts, c: &RetiringTask, zone: u32) {
-    let zone_load = &mut counts.zone_load[zone as usize];
-    *zone_load = zone_load.saturating_sub(1);
-    if let Some(load) = counts.instance_load.get_mut(c.instance.index()) {
-        *load = load.saturating_sub(1);
-    }
-    if let Some(freed) = counts.freed.get_mut(c.instance.index()) {
-        freed.0 += c.cpu;
-        freed.1 += c.memory_mib;
-    }
+/// Keeps the entries of `list` whose `value` is the highest, in order.
+fn keep_best(list: &mut Vec<u32>, value: impl Fn(u32) -> i64) {
+    let Some(best) = list.iter().map(|at| value(*at)).max() else {
+        return;
+    };
+    list.retain(|at| value(*at) == best);
 }
 
 #[cfg(test)]
@@ -353,6 +405,12 @@ mod tests {
             let group = GROUPS[0];
             // The first candidates stopped beforehand (as unhealthy tasks are), the rest picked.
             let (stopped, candidates) = candidates.split_at(case.stopped_first.min(candidates.len()));
+            // A pass before over other candidates: the numbers it left in the scratch are void.
+            let _ = pick(
+                &f.world, &index, (ClusterId(0), group), &case.strategies,
+                (&[], &candidates[candidates.len() / 2..]), case.picks,
+                &mut RngStreams::new(case.seed ^ 1),
+            );
             let got = pick(
                 &f.world, &index, (ClusterId(0), group), &case.strategies,
                 (stopped, candidates), case.picks, &mut rng_fast,
