@@ -9,7 +9,7 @@ use crate::resources::{Allocation, EPHEMERAL_PORTS, Gpus, Requirement};
 use crate::rng::Purpose;
 use crate::task::{Container, DesiredStatus, StopCause, StopCode, Task, TaskStatus};
 use crate::taskdef::NetworkMode;
-use crate::trace::{FieldRef, Trace, TraceStr, TraceValue};
+use crate::trace::{Trace, TraceStr, TraceValue};
 use crate::world::World;
 use crate::world::remove_task;
 use std::collections::BTreeSet;
@@ -404,7 +404,6 @@ impl Engine {
         let (uuid, group) = names.task(trace, t);
         let cluster = names.cluster(trace, world, t.cluster);
         let ec2 = names.instance(trace, world, t.instance);
-        let field = |f| TraceValue::Field(f);
         let base = [
             ("taskId", TraceValue::Interned(uuid)),
             ("cluster", TraceValue::Interned(cluster)),
@@ -417,7 +416,7 @@ impl Engine {
         ];
         match (t.last_status, &t.stop) {
             (TaskStatus::Stopped | TaskStatus::Stopping, Some(stop)) => {
-                let code = stop.code.map_or("", StopCode::as_str);
+                let (code, reason) = names.stop(trace, stop);
                 let [a, b, c, d, e] = base;
                 let all = [
                     a,
@@ -425,8 +424,8 @@ impl Engine {
                     c,
                     d,
                     e,
-                    ("stopCode", field(FieldRef::Str(code))),
-                    ("stoppedReason", field(FieldRef::Str(&stop.reason))),
+                    ("stopCode", TraceValue::Interned(code)),
+                    ("stoppedReason", TraceValue::Interned(reason)),
                 ];
                 trace.push_interned(*now, "TaskStatus", &all);
             }
@@ -447,7 +446,14 @@ pub(super) struct TraceNames {
     statuses: [Option<TraceStr>; 5],
     instances: Vec<Option<TraceStr>>,
     clusters: Vec<Option<TraceStr>>,
+    /// Each stop code's text, at the code's place in `StopCode` + 1 ("" for none at 0).
+    stop_codes: Vec<Option<TraceStr>>,
+    /// The stop reasons interned last, newest first: the tasks of one stop share theirs.
+    reasons: Vec<(String, TraceStr)>,
 }
+
+/// How many recent stop reasons `TraceNames` keeps.
+const RECENT_REASONS: usize = 4;
 
 impl TraceNames {
     fn task(&mut self, trace: &mut Trace, t: &Task) -> (TraceStr, TraceStr) {
@@ -471,6 +477,29 @@ impl TraceNames {
 
     fn status(&mut self, trace: &mut Trace, status: TaskStatus) -> TraceStr {
         *self.statuses[status as usize].get_or_insert_with(|| trace.intern(status.as_str()))
+    }
+
+    /// A stop's code and reason; the reason is looked up by content only when it is none of the
+    /// last few.
+    fn stop(&mut self, trace: &mut Trace, stop: &StopCause) -> (TraceStr, TraceStr) {
+        let at = stop.code.map_or(0, |c| c as usize + 1);
+        let code = *slot(&mut self.stop_codes, at)
+            .get_or_insert_with(|| trace.intern(stop.code.map_or("", StopCode::as_str)));
+        let reason = match self.reasons.iter().position(|(r, _)| *r == stop.reason) {
+            Some(at) => {
+                let hit = self.reasons.remove(at);
+                let id = hit.1;
+                self.reasons.insert(0, hit);
+                id
+            }
+            None => {
+                let id = trace.intern(&stop.reason);
+                self.reasons.truncate(RECENT_REASONS - 1);
+                self.reasons.insert(0, (stop.reason.clone(), id));
+                id
+            }
+        };
+        (code, reason)
     }
 
     fn instance(&mut self, trace: &mut Trace, world: &World, id: InstanceId) -> TraceStr {

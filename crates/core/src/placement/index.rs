@@ -730,6 +730,19 @@ enum Part<'a> {
     },
 }
 
+/// `members` without the ids of `holding` (both in id order): one walk over both.
+fn except(members: &[InstanceId], holding: impl Iterator<Item = InstanceId>) -> Vec<InstanceId> {
+    let mut holding = holding.peekable();
+    let mut out = Vec::with_capacity(members.len());
+    for m in members {
+        while holding.next_if(|h| h < m).is_some() {}
+        if holding.next_if_eq(m).is_none() {
+            out.push(*m);
+        }
+    }
+    out
+}
+
 /// The placeable instances holding tasks of a group in one zone, in id order.
 enum Holders<'a> {
     Counted(&'a [(InstanceId, u64)]),
@@ -748,13 +761,6 @@ impl Holders<'_> {
         match self {
             Holders::Counted(c) => c.partition_point(|(i, _)| *i <= id),
             Holders::Listed(ids) => ids.partition_point(|i| *i <= id),
-        }
-    }
-
-    fn contains(&self, id: InstanceId) -> bool {
-        match self {
-            Holders::Counted(c) => c.binary_search_by_key(&id, |(i, _)| *i).is_ok(),
-            Holders::Listed(ids) => ids.binary_search(&id).is_ok(),
         }
     }
 }
@@ -782,11 +788,10 @@ impl Part<'_> {
         match self {
             Part::Ids(ids) => ids.to_vec(),
             Part::Owned(ids) => ids.clone(),
-            Part::Except { members, holding } => members
-                .iter()
-                .copied()
-                .filter(|i| !holding.contains(*i))
-                .collect(),
+            Part::Except { members, holding } => match holding {
+                Holders::Counted(c) => except(members, c.iter().map(|(i, _)| *i)),
+                Holders::Listed(ids) => except(members, ids.iter().copied()),
+            },
         }
     }
 
@@ -839,7 +844,8 @@ impl TieSet for Union<'_> {
 
     fn all(&self) -> Vec<InstanceId> {
         let mut ids: Vec<InstanceId> = self.parts.iter().flat_map(Part::ids).collect();
-        ids.sort_unstable();
+        // Each part is in id order: a stable sort merges the runs instead of sorting anew.
+        ids.sort();
         ids
     }
 }
