@@ -150,6 +150,40 @@ impl Engine {
         }
     }
 
+    /// The steady-state test from the counts (`steady`) against a walk over the service's tasks.
+    pub(super) fn audit_steady(&mut self, id: ServiceId, steady: bool) {
+        if !self.audit.enabled {
+            return;
+        }
+        let s = self.world.service(id);
+        let only_primary = s
+            .deployments
+            .iter()
+            .filter(|d| d.status != crate::service::DeploymentStatus::Inactive)
+            .count()
+            == 1;
+        let mut tasks = s.tasks.iter().map(|t| self.world.task(*t));
+        let live = tasks
+            .clone()
+            .filter(|t| t.desired_status == DesiredStatus::Running)
+            .count();
+        let walked = only_primary
+            && live == s.desired_count as usize
+            && tasks
+                .clone()
+                .filter(|t| t.desired_status == DesiredStatus::Running)
+                .all(|t| t.is_healthy(self.now))
+            && !tasks.any(|t| t.last_status == TaskStatus::Stopping);
+        if steady != walked {
+            let detail = format!(
+                "service {}: the counts say steady {steady}, the tasks {walked}",
+                s.name
+            );
+            let invariant = "steady-counts";
+            self.fail("a steady-state check", Violation { invariant, detail });
+        }
+    }
+
     pub(super) fn service_load(&self, id: ServiceId) -> ServiceLoad {
         let s = self.world.service(id);
         let mut load = ServiceLoad {

@@ -9,7 +9,7 @@ use crate::resources::Requirement;
 use crate::rng::Purpose;
 use crate::scheduler::{self, Action, StopWhy};
 use crate::service::{DeploymentStatus, RolloutState, Scheduling, ServiceEvent, ServiceStatus};
-use crate::task::{DesiredStatus, StopCause, StopCode, TaskStatus};
+use crate::task::{StopCause, StopCode};
 use crate::taskdef::ResourceOverrides;
 use crate::trace::Field;
 
@@ -320,20 +320,19 @@ impl Engine {
             .filter(|d| d.status != DeploymentStatus::Inactive)
             .count()
             == 1;
-        // The counted live tasks first (O(1)), then the walks; newest first, where a task not
-        // yet healthy usually is, so a service on its way up costs little per event.
-        let live: u32 = s.deployments.iter().map(|d| d.live_tasks).sum();
-        if !only_primary || live != s.desired_count {
+        // From the counts (health counted at this reconcile's time): every live task healthy,
+        // none STOPPING.
+        let sum = |f: fn(&crate::service::Deployment) -> u32| -> u32 {
+            s.deployments.iter().map(f).sum()
+        };
+        let live = sum(|d| d.live_tasks);
+        let settled = sum(|d| d.healthy_tasks) == live && sum(|d| d.stopping_tasks) == 0;
+        let steady = only_primary && live == s.desired_count && settled;
+        self.audit_steady(id, steady);
+        if !steady {
             return;
         }
-        let mut tasks = s.tasks.iter().rev().map(|t| self.world.task(*t));
-        let all_healthy = tasks
-            .clone()
-            .filter(|t| t.desired_status == DesiredStatus::Running)
-            .all(|t| t.is_healthy(self.now));
-        if !all_healthy || tasks.any(|t| t.last_status == TaskStatus::Stopping) {
-            return;
-        }
+        let s = self.world.service(id);
         let name = s.name.clone();
         let dep = s.primary_index();
         let deployment_id = s.primary().id.clone();

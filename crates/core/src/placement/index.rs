@@ -795,6 +795,27 @@ impl Part<'_> {
         }
     }
 
+    /// The member with `r` members before it in id order.
+    fn nth(&self, r: usize) -> InstanceId {
+        match self {
+            Part::Ids(ids) => ids[r],
+            Part::Owned(ids) => ids[r],
+            Part::Except { members, holding } => {
+                // The first position with more than `r` non-holders up to it is a non-holder.
+                let (mut lo, mut hi) = (0, members.len());
+                while lo < hi {
+                    let mid = lo + (hi - lo) / 2;
+                    if mid + 1 - holding.count_le(members[mid]) <= r {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                members[lo]
+            }
+        }
+    }
+
     /// An id no member exceeds (for the bisection), None when empty.
     fn bound(&self) -> Option<InstanceId> {
         match self {
@@ -821,8 +842,12 @@ impl TieSet for Union<'_> {
         self.parts.iter().map(Part::len).sum()
     }
 
-    /// The smallest id with more than `r` members at or below it.
+    /// The smallest id with more than `r` members at or below it: read off a lone part, else
+    /// bisected over the ids.
     fn nth(&self, r: usize) -> InstanceId {
+        if let [part] = self.parts.as_slice() {
+            return part.nth(r);
+        }
         let mut lo = 0u32;
         let mut hi = self
             .parts
@@ -877,6 +902,38 @@ mod tests {
         assert_eq!(tied.all(), expected);
         for (r, id) in expected.iter().enumerate() {
             assert_eq!(tied.nth(r), *id, "rank {r}");
+        }
+    }
+
+    /// A lone part reads its rank directly; with an empty second part the union bisects over
+    /// the ids instead: both give every rank the same member, for holders at the ends, in runs,
+    /// or none.
+    #[test]
+    fn a_lone_part_reads_ranks_as_the_bisection_does() {
+        let members = ids(&[0, 2, 3, 5, 8, 12, 13, 14, 30]);
+        let holdings: [&[u32]; 5] = [&[], &[0], &[30], &[2, 3, 5], &[0, 12, 13, 14, 30]];
+        for held in holdings {
+            let part = |kind: usize| match kind {
+                0 => Part::Except {
+                    members: &members,
+                    holding: Holders::Listed(ids(held)),
+                },
+                1 => Part::Ids(&members),
+                _ => Part::Owned(ids(&[4, 7])),
+            };
+            for kind in 0..3 {
+                let expected = part(kind).ids();
+                let lone = Union {
+                    parts: vec![part(kind)],
+                };
+                let bisected = Union {
+                    parts: vec![part(kind), Part::Owned(Vec::new())],
+                };
+                for (r, id) in expected.iter().enumerate() {
+                    assert_eq!(lone.nth(r), *id, "rank {r} of part {kind}, held {held:?}");
+                    assert_eq!(bisected.nth(r), *id, "rank {r} bisected, held {held:?}");
+                }
+            }
         }
     }
 
