@@ -48,12 +48,83 @@ struct Pool {
     /// The zone's number (`PlacementIndex::zone_id`), to find the groups' counts there.
     zone_id: u32,
     members: Sorted,
-    by_memory: BTreeMap<i64, Sorted>,
-    by_cpu: BTreeMap<i64, Sorted>,
+    /// By remaining memory, each bucket bounding its instances' remaining CPU.
+    by_memory: BTreeMap<i64, Bucket>,
+    /// By remaining CPU, each bucket bounding its instances' remaining memory.
+    by_cpu: BTreeMap<i64, Bucket>,
+}
+
+/// The instances with one remaining amount, in id order, and the most of the other resource
+/// (CPU for a memory bucket, memory for a CPU bucket) any of them has, with how many have that
+/// much. A walk for a task skips a bucket where none has enough of the other resource without
+/// looking at its instances.
+#[derive(Clone, Debug)]
+struct Bucket {
+    ids: Sorted,
+    most_other: i64,
+    at_most: u32,
+}
+
+impl Bucket {
+    fn new() -> Bucket {
+        Bucket {
+            ids: Sorted::new(),
+            most_other: i64::MIN,
+            at_most: 0,
+        }
+    }
+
+    /// Whether an instance here may have `needs` of the other resource.
+    fn may_fit(&self, needs: i64) -> bool {
+        self.most_other >= needs
+    }
+
+    /// One more instance here has `other`.
+    fn add_other(&mut self, other: i64) {
+        match other.cmp(&self.most_other) {
+            std::cmp::Ordering::Greater => (self.most_other, self.at_most) = (other, 1),
+            std::cmp::Ordering::Equal => self.at_most += 1,
+            std::cmp::Ordering::Less => {}
+        }
+    }
+
+    /// One instance with `other` no longer counts; when it was the last with the most, the
+    /// most is found again over the listed ones, with `other_of` (their filed amounts).
+    fn drop_other(&mut self, other: i64, other_of: impl Fn(InstanceId) -> i64) {
+        if other != self.most_other {
+            return;
+        }
+        self.at_most -= 1;
+        if self.at_most == 0 {
+            (self.most_other, self.at_most) = (i64::MIN, 0);
+            let others: Vec<i64> = self.ids.iter().map(|id| other_of(*id)).collect();
+            others.into_iter().for_each(|o| self.add_other(o));
+        }
+    }
+}
+
+/// An instance's filed CPU (the other resource of a memory bucket).
+fn filed_cpu(filed: &[Option<Filed>]) -> impl Fn(InstanceId) -> i64 + '_ {
+    |id| {
+        filed[id.index()]
+            .as_ref()
+            .expect("a listed instance is filed")
+            .cpu
+    }
+}
+
+/// An instance's filed memory (the other resource of a CPU bucket).
+fn filed_memory(filed: &[Option<Filed>]) -> impl Fn(InstanceId) -> i64 + '_ {
+    |id| {
+        filed[id.index()]
+            .as_ref()
+            .expect("a listed instance is filed")
+            .memory_mib
+    }
 }
 
 impl Pool {
-    fn by(&self, field: BinpackField) -> &BTreeMap<i64, Sorted> {
+    fn by(&self, field: BinpackField) -> &BTreeMap<i64, Bucket> {
         match field {
             BinpackField::Memory => &self.by_memory,
             BinpackField::Cpu => &self.by_cpu,
@@ -148,22 +219,44 @@ fn remove_sorted(ids: &mut Sorted, id: InstanceId) {
     }
 }
 
-fn file_amount(sets: &mut BTreeMap<i64, Sorted>, amount: i64, id: InstanceId) {
-    insert_sorted(sets.entry(amount).or_default(), id);
+/// Files `id` under `(amount, other)`: its amount, and its amount of the other resource.
+fn file_amount(sets: &mut BTreeMap<i64, Bucket>, (amount, other): (i64, i64), id: InstanceId) {
+    let bucket = sets.entry(amount).or_insert_with(Bucket::new);
+    bucket.add_other(other);
+    insert_sorted(&mut bucket.ids, id);
 }
 
-fn refile_amount(sets: &mut BTreeMap<i64, Sorted>, from: i64, to: i64, id: InstanceId) {
-    if from != to {
-        unfile_amount(sets, from, id);
+/// Moves `id` from `from` to `to` (each an amount and the other resource's amount); the other
+/// instances' amounts come from `other_of`.
+fn refile_amount(
+    sets: &mut BTreeMap<i64, Bucket>,
+    (from, to): ((i64, i64), (i64, i64)),
+    id: InstanceId,
+    other_of: impl Fn(InstanceId) -> i64,
+) {
+    if from.0 != to.0 {
+        unfile_amount(sets, from, id, other_of);
         file_amount(sets, to, id);
+    } else if from.1 != to.1
+        && let Some(bucket) = sets.get_mut(&to.0)
+    {
+        bucket.add_other(to.1);
+        bucket.drop_other(from.1, other_of);
     }
 }
 
-fn unfile_amount(sets: &mut BTreeMap<i64, Sorted>, amount: i64, id: InstanceId) {
-    if let Some(ids) = sets.get_mut(&amount) {
-        remove_sorted(ids, id);
-        if ids.is_empty() {
+fn unfile_amount(
+    sets: &mut BTreeMap<i64, Bucket>,
+    (amount, other): (i64, i64),
+    id: InstanceId,
+    other_of: impl Fn(InstanceId) -> i64,
+) {
+    if let Some(bucket) = sets.get_mut(&amount) {
+        remove_sorted(&mut bucket.ids, id);
+        if bucket.ids.is_empty() {
             sets.remove(&amount);
+        } else {
+            bucket.drop_other(other, other_of);
         }
     }
 }
@@ -210,8 +303,8 @@ impl PlacementIndex {
             let pool = zones.entry(new.zone.clone()).or_default();
             pool.zone_id = zone_id;
             insert_sorted(&mut pool.members, id);
-            file_amount(&mut pool.by_memory, new.memory_mib, id);
-            file_amount(&mut pool.by_cpu, new.cpu, id);
+            file_amount(&mut pool.by_memory, (new.memory_mib, new.cpu), id);
+            file_amount(&mut pool.by_cpu, (new.cpu, new.memory_mib), id);
             self.filed[i] = Some(new);
         }
     }
@@ -223,15 +316,20 @@ impl PlacementIndex {
         let Some(f) = self.filed.get_mut(id.index()).and_then(Option::as_mut) else {
             return;
         };
+        // Filed first: a bucket that looks its instances' amounts up again sees this one's new.
         let (memory_mib, cpu) = (inst.remaining.memory_mib, inst.remaining.cpu);
+        let (old_memory_mib, old_cpu) = (f.memory_mib, f.cpu);
+        (f.memory_mib, f.cpu) = (memory_mib, cpu);
+        let f = self.filed[id.index()].as_ref().expect("filed above");
         let pool = self
             .pools
             .get_mut(&f.cluster)
             .and_then(|z| z.get_mut(&f.zone))
             .expect("a filed instance is in its pool");
-        refile_amount(&mut pool.by_memory, f.memory_mib, memory_mib, id);
-        refile_amount(&mut pool.by_cpu, f.cpu, cpu, id);
-        (f.memory_mib, f.cpu) = (memory_mib, cpu);
+        let memory = ((old_memory_mib, old_cpu), (memory_mib, cpu));
+        refile_amount(&mut pool.by_memory, memory, id, filed_cpu(&self.filed));
+        let cpus = ((old_cpu, old_memory_mib), (cpu, memory_mib));
+        refile_amount(&mut pool.by_cpu, cpus, id, filed_memory(&self.filed));
     }
 
     fn unfile(&mut self, id: InstanceId, old: Filed) {
@@ -241,8 +339,19 @@ impl PlacementIndex {
             .and_then(|z| z.get_mut(&old.zone))
         {
             remove_sorted(&mut pool.members, id);
-            unfile_amount(&mut pool.by_memory, old.memory_mib, id);
-            unfile_amount(&mut pool.by_cpu, old.cpu, id);
+            let (memory_mib, cpu) = (old.memory_mib, old.cpu);
+            unfile_amount(
+                &mut pool.by_memory,
+                (memory_mib, cpu),
+                id,
+                filed_cpu(&self.filed),
+            );
+            unfile_amount(
+                &mut pool.by_cpu,
+                (cpu, memory_mib),
+                id,
+                filed_memory(&self.filed),
+            );
         }
     }
 
@@ -596,7 +705,7 @@ impl<'a> ZoneView<'a> {
     fn part(&self, then: Then, best: i64) -> Part<'a> {
         match then {
             Then::Nothing => Part::Ids(&self.pool.members),
-            Then::Binpack(f) => Part::Ids(self.pool.by(f).get(&best).map_or(&[], Vec::as_slice)),
+            Then::Binpack(f) => Part::Ids(self.pool.by(f).get(&best).map_or(&[], |b| &b.ids)),
             Then::Instance if best == 0 => Part::Except {
                 members: &self.pool.members,
                 holding: self.holders(),
@@ -654,25 +763,25 @@ fn least_valid(
     check: &Check<'_>,
 ) -> Option<i64> {
     let fits = |id: &InstanceId| check.fits(*id);
-    let upward = |field: BinpackField, needs: i64| {
+    let (needs_cpu, needs_memory_mib) = (input.requirement.cpu, input.requirement.memory_mib);
+    // Upward from the need, past the buckets where the other resource cannot suffice.
+    let upward = |field: BinpackField| {
+        let (needs, needs_other) = match field {
+            BinpackField::Memory => (needs_memory_mib, needs_cpu),
+            BinpackField::Cpu => (needs_cpu, needs_memory_mib),
+        };
         pool.by(field)
             .range(needs..)
-            .flat_map(|(amount, ids)| ids.iter().map(move |id| (*amount, *id)))
+            .filter(move |(_, b)| b.may_fit(needs_other))
+            .flat_map(|(amount, b)| b.ids.iter().map(move |id| (*amount, *id)))
     };
-    let needs_memory_mib = input.requirement.memory_mib;
     match then {
-        Then::Nothing => upward(BinpackField::Memory, needs_memory_mib)
+        Then::Nothing => upward(BinpackField::Memory)
             .find(|(_, id)| fits(id))
             .map(|_| 0),
-        Then::Binpack(f) => {
-            let needs = match f {
-                BinpackField::Memory => needs_memory_mib,
-                BinpackField::Cpu => input.requirement.cpu,
-            };
-            upward(f, needs).find(|(_, id)| fits(id)).map(|(a, _)| a)
-        }
+        Then::Binpack(f) => upward(f).find(|(_, id)| fits(id)).map(|(a, _)| a),
         Then::Instance => {
-            if some_non_holder_fits(pool, counts, needs_memory_mib, &fits) {
+            if some_non_holder_fits(pool, counts, (needs_cpu, needs_memory_mib), &fits) {
                 return Some(0);
             }
             // The least loaded holders first: the first count with a valid instance is it.
@@ -700,7 +809,7 @@ fn least_valid(
 fn some_non_holder_fits(
     pool: &Pool,
     counts: Option<&GroupZone>,
-    needs_memory_mib: i64,
+    (needs_cpu, needs_memory_mib): (i64, i64),
     fits: &impl Fn(&InstanceId) -> bool,
 ) -> bool {
     let holders = counts.map_or(&[][..], |c| c.per_instance.as_slice());
@@ -715,7 +824,8 @@ fn some_non_holder_fits(
     pool.by_memory
         .range(needs_memory_mib..)
         .rev()
-        .flat_map(|(_, ids)| ids.iter())
+        .filter(|(_, b)| b.may_fit(needs_cpu))
+        .flat_map(|(_, b)| b.ids.iter())
         .any(|id| !holds(id) && fits(id))
 }
 
@@ -937,6 +1047,59 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// After any reservations and releases, every bucket holds exactly the instances with
+        /// its amount, and knows the most of the other resource among them and how many have it.
+        #[test]
+        fn buckets_file_each_amount_and_bound_the_other(
+            changes in proptest::collection::vec((0usize..6, -3i64..4, -3i64..4, 0u8..8), 0..60),
+        ) {
+            let mut f = crate::placement::filters::test_support::Fixture::new(6, 1024, 2048);
+            let mut index = PlacementIndex::default();
+            for i in 0..6 {
+                index.update(&f.world, InstanceId(i));
+            }
+            for (i, cpu, memory, toggle) in changes {
+                let inst = &mut f.world.instances[i];
+                let r = &mut inst.remaining;
+                r.cpu = (r.cpu + 128 * cpu).clamp(0, 1024);
+                r.memory_mib = (r.memory_mib + 256 * memory).clamp(0, 2048);
+                if toggle == 0 {
+                    // Draining leaves the pool (unfiled), ACTIVE again files it anew.
+                    inst.status = match inst.status {
+                        InstanceStatus::Active => InstanceStatus::Draining,
+                        _ => InstanceStatus::Active,
+                    };
+                    index.update(&f.world, InstanceId(i as u32));
+                } else {
+                    index.update_amounts(&f.world, InstanceId(i as u32));
+                }
+                for pool in index.pools.values().flat_map(BTreeMap::values) {
+                    for (by, field) in [(&pool.by_memory, BinpackField::Memory), (&pool.by_cpu, BinpackField::Cpu)] {
+                        for (amount, bucket) in by {
+                            let mut others = Vec::new();
+                            for id in &bucket.ids {
+                                let r = &f.world.instance(*id).remaining;
+                                let (own, other) = match field {
+                                    BinpackField::Memory => (r.memory_mib, r.cpu),
+                                    BinpackField::Cpu => (r.cpu, r.memory_mib),
+                                };
+                                proptest::prop_assert_eq!(own, *amount);
+                                others.push(other);
+                            }
+                            let most = others.iter().max().copied();
+                            proptest::prop_assert_eq!(Some(bucket.most_other), most);
+                            let at_most = others.iter().filter(|o| Some(**o) == most).count();
+                            proptest::prop_assert_eq!(bucket.at_most as usize, at_most);
+                        }
+                    }
+                    let filed: usize = pool.by_memory.values().map(|b| b.ids.len()).sum();
+                    proptest::prop_assert_eq!(filed, pool.members.len());
+                }
+            }
+        }
+    }
+
     #[test]
     fn holders_from_the_counts_and_listed_agree() {
         let members = ids(&[0, 2, 3, 5, 8, 12]);
@@ -960,7 +1123,16 @@ mod tests {
     fn a_fitting_non_holder_is_found_whether_few_or_most_members_hold() {
         let pool = Pool {
             members: ids(&[1, 2, 3, 4, 5, 6, 7, 8]),
-            by_memory: [(512, ids(&[1, 2, 3, 4])), (1024, ids(&[5, 6, 7, 8]))].into(),
+            by_memory: [(512, &[1, 2, 3, 4]), (1024, &[5, 6, 7, 8])]
+                .map(|(amount, v): (i64, &[u32; 4])| {
+                    let bucket = Bucket {
+                        ids: ids(v),
+                        most_other: i64::MAX,
+                        at_most: 4,
+                    };
+                    (amount, bucket)
+                })
+                .into(),
             ..Pool::default()
         };
         let held = |h: &[u32]| {
@@ -972,18 +1144,18 @@ mod tests {
         // Few hold (the walk by memory), then most hold (the merge): the answer is the same.
         for holders in [held(&[1, 5]), held(&[1, 2, 3, 5, 6, 7, 8])] {
             let z = Some(&holders);
-            assert!(some_non_holder_fits(&pool, z, 0, &only(&[4])));
-            assert!(!some_non_holder_fits(&pool, z, 0, &only(&[1, 5])));
-            assert!(!some_non_holder_fits(&pool, z, 0, &only(&[])));
+            assert!(some_non_holder_fits(&pool, z, (0, 0), &only(&[4])));
+            assert!(!some_non_holder_fits(&pool, z, (0, 0), &only(&[1, 5])));
+            assert!(!some_non_holder_fits(&pool, z, (0, 0), &only(&[])));
         }
         let all = held(&[1, 2, 3, 4, 5, 6, 7, 8]);
         assert!(!some_non_holder_fits(
             &pool,
             Some(&all),
-            0,
+            (0, 0),
             &only(&[1, 2, 3, 4])
         ));
-        assert!(some_non_holder_fits(&pool, None, 0, &only(&[8])));
+        assert!(some_non_holder_fits(&pool, None, (0, 0), &only(&[8])));
     }
 
     #[test]
