@@ -33,6 +33,7 @@ pub fn check(world: &World) -> Vec<Violation> {
     task_lists(world, &mut out);
     live_counts(world, &mut out);
     shapes(world, &mut out);
+    ec2_ids(world, &mut out);
     out
 }
 
@@ -117,6 +118,34 @@ fn shapes(world: &World, out: &mut Vec<Violation>) {
             world.task_shapes()
         );
         out.push(v("live-counts", detail));
+    }
+}
+
+/// The EC2 id lookup lists every instance of every cluster under its EC2 id, each list in
+/// registration (id) order, and nothing else.
+fn ec2_ids(world: &World, out: &mut Vec<Violation>) {
+    let missing = world
+        .clusters()
+        .iter()
+        .flat_map(|c| &c.instances)
+        .find(|id| {
+            let inst = world.instance(**id);
+            let listed = world
+                .ec2_ids
+                .get(&inst.cluster)
+                .and_then(|ids| ids.get(&inst.ec2_instance_id));
+            listed.is_none_or(|l| l.binary_search(id).is_err())
+        });
+    let lists = || world.ec2_ids.values().flat_map(BTreeMap::values);
+    let listed: usize = lists().map(Vec::len).sum();
+    let registered: usize = world.clusters().iter().map(|c| c.instances.len()).sum();
+    let in_order = lists().all(|l| l.windows(2).all(|w| w[0] < w[1]));
+    if missing.is_some() || listed != registered || !in_order {
+        let detail = format!(
+            "EC2 ids list {listed} instances (in order: {in_order}), {registered} registered; \
+             unlisted: {missing:?}"
+        );
+        out.push(v("ec2-ids", detail));
     }
 }
 
@@ -404,6 +433,26 @@ mod tests {
     use super::*;
     use crate::placement::filters::test_support::Fixture;
     use crate::resources::Requirement;
+
+    #[test]
+    fn an_instance_missing_from_the_ec2_lookup_is_found() {
+        let mut f = Fixture::new(3, 4096, 4096);
+        let unfiled = |f: &Fixture| check(&f.world).iter().any(|v| v.invariant == "ec2-ids");
+        assert!(!unfiled(&f));
+        let lists = f
+            .world
+            .ec2_ids
+            .get_mut(&crate::ids::ClusterId(0))
+            .expect("filed");
+        lists.remove("i-1");
+        assert!(unfiled(&f), "an instance not listed");
+        f.world.ec2_ids.clear();
+        f.world.file_ec2_id(InstanceId(0));
+        f.world.file_ec2_id(InstanceId(1));
+        f.world.file_ec2_id(InstanceId(2));
+        f.world.file_ec2_id(InstanceId(2));
+        assert!(unfiled(&f), "an instance listed twice");
+    }
 
     #[test]
     fn a_consistent_world_has_no_violation() {

@@ -25,6 +25,8 @@ pub struct World {
     pub(crate) groups: BTreeMap<ClusterId, BTreeMap<String, Vec<TaskId>>>,
     /// The tasks holding resources (not STOPPED), counted by required (CPU, memory MiB).
     pub(crate) task_shapes: BTreeMap<(i64, i64), u64>,
+    /// Per cluster and EC2 instance id, the instances registered with it, in order.
+    pub(crate) ec2_ids: BTreeMap<ClusterId, BTreeMap<String, Vec<InstanceId>>>,
 }
 
 impl World {
@@ -129,13 +131,26 @@ impl World {
             .collect()
     }
 
+    /// The cluster's instance registered with `ec2_id`: the last one not INACTIVE, else the
+    /// last one.
     pub fn instance_by_ec2_id(&self, cluster: ClusterId, ec2_id: &str) -> Option<InstanceId> {
-        self.cluster(cluster)
-            .instances
+        self.ec2_ids
+            .get(&cluster)?
+            .get(ec2_id)?
             .iter()
             .copied()
-            .filter(|i| self.instance(*i).ec2_instance_id == ec2_id)
             .max_by_key(|i| self.instance(*i).status != InstanceStatus::Inactive)
+    }
+
+    /// Files a newly registered instance under its cluster and EC2 id.
+    pub(crate) fn file_ec2_id(&mut self, id: InstanceId) {
+        let inst = &self.instances[id.index()];
+        self.ec2_ids
+            .entry(inst.cluster)
+            .or_default()
+            .entry(inst.ec2_instance_id.clone())
+            .or_default()
+            .push(id);
     }
 
     pub fn instance_by_uuid(&self, cluster: ClusterId, uuid: &str) -> Option<InstanceId> {

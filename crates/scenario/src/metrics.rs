@@ -89,6 +89,8 @@ pub fn sample(api: &Api) -> Sample {
     };
     let zones = active_zones(api);
     let shape = common_shape(w.task_shapes());
+    // A fleet has a handful of zones: a short list beats a map lookup per instance.
+    let mut per_zone: Vec<(&str, Capacity)> = Vec::new();
     for inst in w
         .instances()
         .iter()
@@ -98,12 +100,14 @@ pub fn sample(api: &Api) -> Sample {
         let remaining = (inst.remaining.cpu, inst.remaining.memory_mib);
         s.total.add(registered, remaining);
         let zone = inst.availability_zone.as_deref().unwrap_or("(none)");
-        if !s.per_zone.contains_key(zone) {
-            s.per_zone.insert(zone.to_string(), Capacity::default());
-        }
-        if let Some(c) = s.per_zone.get_mut(zone) {
-            c.add(registered, remaining);
-        }
+        let at = per_zone
+            .iter()
+            .position(|(z, _)| *z == zone)
+            .unwrap_or_else(|| {
+                per_zone.push((zone, Capacity::default()));
+                per_zone.len() - 1
+            });
+        per_zone[at].1.add(registered, remaining);
         if inst.status == InstanceStatus::Active {
             s.instances_active += 1;
             if let Some((cpu, mem)) = shape
@@ -113,10 +117,15 @@ pub fn sample(api: &Api) -> Sample {
                 s.stranded_memory += remaining.1;
             }
         }
-        if w.live_tasks_on(inst.id).next().is_some() {
+        // An instance lists exactly its tasks not yet STOPPED (an invariant the engine checks).
+        if !inst.tasks.is_empty() {
             s.instances_in_use += 1;
         }
     }
+    s.per_zone = per_zone
+        .into_iter()
+        .map(|(z, c)| (z.to_string(), c))
+        .collect();
     s.services = w
         .services()
         .iter()
@@ -178,16 +187,20 @@ fn service_sample(
 
 /// Each cluster's zones that have ACTIVE instances, in order: computed once per sample.
 fn active_zones(api: &Api) -> BTreeMap<ClusterId, Vec<String>> {
-    let mut zones: BTreeMap<ClusterId, std::collections::BTreeSet<&String>> = BTreeMap::new();
+    let mut seen: Vec<(ClusterId, &String)> = Vec::new();
     for inst in api.engine.world().instances() {
-        if let (InstanceStatus::Active, Some(z)) = (inst.status, &inst.availability_zone) {
-            zones.entry(inst.cluster).or_default().insert(z);
+        if let (InstanceStatus::Active, Some(z)) = (inst.status, &inst.availability_zone)
+            && !seen.contains(&(inst.cluster, z))
+        {
+            seen.push((inst.cluster, z));
         }
     }
+    seen.sort();
+    let mut zones: BTreeMap<ClusterId, Vec<String>> = BTreeMap::new();
+    for (cluster, zone) in seen {
+        zones.entry(cluster).or_default().push(zone.clone());
+    }
     zones
-        .into_iter()
-        .map(|(c, names)| (c, names.into_iter().cloned().collect()))
-        .collect()
 }
 
 /// A deployment's start and completion (ms), once it completed.

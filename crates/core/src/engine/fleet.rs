@@ -140,6 +140,7 @@ impl Engine {
             version: 1,
         });
         self.world.clusters[spec.cluster.index()].instances.push(id);
+        self.world.file_ec2_id(id);
         self.index.update(&self.world, id);
         self.wake_services(spec.cluster);
         id

@@ -55,6 +55,7 @@ impl Fixture {
                 version: 1,
             });
             world.clusters[0].instances.push(InstanceId(i as u32));
+            world.file_ec2_id(InstanceId(i as u32));
         }
         Fixture { world }
     }
