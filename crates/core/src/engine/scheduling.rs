@@ -260,16 +260,18 @@ impl Engine {
         if tasks.is_empty() {
             return;
         }
-        let name = self.world.service(id).name.clone();
-        let list: Vec<String> = tasks
-            .iter()
-            .map(|t| format!("(task {})", self.world.task(*t).uuid))
-            .collect();
-        let msg = format!(
-            "(service {name}) {verb} {} {noun}: {}.",
-            tasks.len(),
-            list.join(" ")
-        );
+        let name = &self.world.service(id).name;
+        let mut msg = format!("(service {name}) {verb} {} {noun}: ", tasks.len());
+        msg.reserve(tasks.len() * "(task ) ".len() + tasks.len() * 32);
+        for (at, t) in tasks.iter().enumerate() {
+            if at > 0 {
+                msg.push(' ');
+            }
+            msg.push_str("(task ");
+            msg.push_str(&self.world.task(*t).uuid);
+            msg.push(')');
+        }
+        msg.push('.');
         let kind = if verb == "has started" {
             "SERVICE_TASKS_STARTED"
         } else {
