@@ -48,9 +48,9 @@ struct Pool {
     /// The zone's number (`PlacementIndex::zone_id`), to find the groups' counts there.
     zone_id: u32,
     members: Sorted,
-    /// By remaining memory, each bucket bounding its instances' remaining CPU.
+    /// By remaining memory; each bucket knows the most remaining CPU among its instances.
     by_memory: BTreeMap<i64, Bucket>,
-    /// By remaining CPU, each bucket bounding its instances' remaining memory.
+    /// By remaining CPU; each bucket knows the most remaining memory among its instances.
     by_cpu: BTreeMap<i64, Bucket>,
 }
 
@@ -96,9 +96,11 @@ impl Bucket {
         }
         self.at_most -= 1;
         if self.at_most == 0 {
-            (self.most_other, self.at_most) = (i64::MIN, 0);
-            let others: Vec<i64> = self.ids.iter().map(|id| other_of(*id)).collect();
-            others.into_iter().for_each(|o| self.add_other(o));
+            let mut again = Bucket::new();
+            self.ids
+                .iter()
+                .for_each(|id| again.add_other(other_of(*id)));
+            (self.most_other, self.at_most) = (again.most_other, again.at_most);
         }
     }
 }

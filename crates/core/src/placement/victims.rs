@@ -12,10 +12,10 @@
 //! strategy (the group's live tasks in its zone or on its instance, not counting the tasks picked
 //! so far; or what its instance would have available once it and the picked tasks are gone),
 //! compared strategy by strategy (the candidates with the highest number stay, in list order);
-//! the ones left are the tied set, and the draw picks one of them. The candidates are first copied into a compact array (instance and zone
-//! numbers, what the instance has available), and the counts are kept only for the zones and
-//! the candidates' instances, so a pass touches neither the instance records nor
-//! instance-sized arrays.
+//! the ones left are the tied set, and the draw picks one of them. The candidates are first
+//! copied into a compact array (instance and zone numbers, what the instance has available), and
+//! the counts are kept only for the zones and the candidates' instances, so a pass touches
+//! neither the instance records nor instance-sized arrays.
 
 use super::index::{PlacementIndex, ZONE_ATTRIBUTE};
 use super::scale_in::default_service_strategies;
