@@ -105,23 +105,13 @@ impl Bucket {
     }
 }
 
-/// An instance's filed CPU (the other resource of a memory bucket).
-fn filed_cpu(filed: &[Option<Filed>]) -> impl Fn(InstanceId) -> i64 + '_ {
-    |id| {
-        filed[id.index()]
+/// An instance's filed amount of one resource (`of` reads it: CPU for a memory bucket, memory
+/// for a CPU bucket).
+fn filed_amount(filed: &[Option<Filed>], of: fn(&Filed) -> i64) -> impl Fn(InstanceId) -> i64 {
+    move |id| {
+        of(filed[id.index()]
             .as_ref()
-            .expect("a listed instance is filed")
-            .cpu
-    }
-}
-
-/// An instance's filed memory (the other resource of a CPU bucket).
-fn filed_memory(filed: &[Option<Filed>]) -> impl Fn(InstanceId) -> i64 + '_ {
-    |id| {
-        filed[id.index()]
-            .as_ref()
-            .expect("a listed instance is filed")
-            .memory_mib
+            .expect("a listed instance is filed"))
     }
 }
 
@@ -329,9 +319,19 @@ impl PlacementIndex {
             .and_then(|z| z.get_mut(&f.zone))
             .expect("a filed instance is in its pool");
         let memory = ((old_memory_mib, old_cpu), (memory_mib, cpu));
-        refile_amount(&mut pool.by_memory, memory, id, filed_cpu(&self.filed));
+        refile_amount(
+            &mut pool.by_memory,
+            memory,
+            id,
+            filed_amount(&self.filed, |f| f.cpu),
+        );
         let cpus = ((old_cpu, old_memory_mib), (cpu, memory_mib));
-        refile_amount(&mut pool.by_cpu, cpus, id, filed_memory(&self.filed));
+        refile_amount(
+            &mut pool.by_cpu,
+            cpus,
+            id,
+            filed_amount(&self.filed, |f| f.memory_mib),
+        );
     }
 
     fn unfile(&mut self, id: InstanceId, old: Filed) {
@@ -346,13 +346,13 @@ impl PlacementIndex {
                 &mut pool.by_memory,
                 (memory_mib, cpu),
                 id,
-                filed_cpu(&self.filed),
+                filed_amount(&self.filed, |f| f.cpu),
             );
             unfile_amount(
                 &mut pool.by_cpu,
                 (cpu, memory_mib),
                 id,
-                filed_memory(&self.filed),
+                filed_amount(&self.filed, |f| f.memory_mib),
             );
         }
     }
