@@ -1,6 +1,7 @@
 //! Self-checks of the engine, on when `EngineConfig::check_invariants` is set: the world
-//! invariants after every event, every task transition against the lifecycle, every placement
-//! against the filters, every scheduler pass against the deployment limits, and the clock.
+//! invariants and the placement index's filing after every event, every task transition
+//! against the lifecycle, every placement against the filters, every scheduler pass against the
+//! deployment limits, and the clock.
 
 use super::{Engine, RunSpec};
 use crate::ids::{InstanceId, ServiceId, TaskId};
@@ -41,6 +42,9 @@ impl Engine {
             return;
         }
         for v in invariants::check(&self.world) {
+            self.fail(after, v);
+        }
+        for v in self.index.misfiled(&self.world) {
             self.fail(after, v);
         }
     }

@@ -27,6 +27,7 @@ use super::filters::{self, PlacementInput, Verdict};
 use super::strategy::{self, BinpackField, SpreadField, Strategy, TieSet};
 use crate::ids::{ClusterId, InstanceId};
 use crate::instance::{Instance, InstanceStatus};
+use crate::invariants::Violation;
 use crate::rng::RngStreams;
 use crate::task::DesiredStatus;
 use crate::world::World;
@@ -301,6 +302,38 @@ impl PlacementIndex {
         }
     }
 
+    /// Where the filing disagrees with the world: a placeable instance not filed (or filed
+    /// under another cluster), an unplaceable one filed, or amounts other than its remaining.
+    /// The walks and the placement checks rely on the filed amounts.
+    pub fn misfiled(&self, world: &World) -> Vec<Violation> {
+        let mut out = Vec::new();
+        for inst in world.instances() {
+            let placeable = inst.status == InstanceStatus::Active && inst.agent_connected;
+            let filed = self.filed.get(inst.id.index()).and_then(Option::as_ref);
+            let agrees = match filed {
+                None => !placeable,
+                Some(f) => {
+                    placeable
+                        && f.cluster == inst.cluster
+                        && (f.cpu, f.memory_mib) == (inst.remaining.cpu, inst.remaining.memory_mib)
+                }
+            };
+            if !agrees {
+                out.push(Violation {
+                    invariant: "index-amounts",
+                    detail: format!(
+                        "{} (placeable: {placeable}, CPU {}, memory {} MiB) is filed as {:?}",
+                        inst.ec2_instance_id,
+                        inst.remaining.cpu,
+                        inst.remaining.memory_mib,
+                        filed.map(|f| (f.cluster, f.cpu, f.memory_mib)),
+                    ),
+                });
+            }
+        }
+        out
+    }
+
     /// Re-files an instance whose remaining CPU and memory alone changed (a reservation or a
     /// release): its zone, status and cluster are as filed, so only the amounts move.
     pub fn update_amounts(&mut self, world: &World, id: InstanceId) {
@@ -538,6 +571,14 @@ impl<'a> Check<'a> {
     }
 
     fn fits(&self, id: InstanceId) -> bool {
+        let needs = &self.input.requirement;
+        // The index's copy of the amounts (the `index-amounts` audit keeps it equal to the
+        // world's) rejects most instances a walk meets without reading their records.
+        if let Some(Some(f)) = self.index.filed.get(id.index())
+            && (f.cpu < needs.cpu || f.memory_mib < needs.memory_mib)
+        {
+            return false;
+        }
         let inst = self.world.instance(id);
         let r = &inst.remaining;
         r.cpu >= self.input.requirement.cpu
@@ -842,19 +883,6 @@ enum Part<'a> {
     },
 }
 
-/// `members` without the ids of `holding` (both in id order): one walk over both.
-fn except(members: &[InstanceId], holding: impl Iterator<Item = InstanceId>) -> Vec<InstanceId> {
-    let mut holding = holding.peekable();
-    let mut out = Vec::with_capacity(members.len());
-    for m in members {
-        while holding.next_if(|h| h < m).is_some() {}
-        if holding.next_if_eq(m).is_none() {
-            out.push(*m);
-        }
-    }
-    out
-}
-
 /// The placeable instances holding tasks of a group in one zone, in id order.
 enum Holders<'a> {
     Counted(&'a [(InstanceId, u64)]),
@@ -874,6 +902,29 @@ impl Holders<'_> {
             Holders::Counted(c) => c.partition_point(|(i, _)| *i <= id),
             Holders::Listed(ids) => ids.partition_point(|i| *i <= id),
         }
+    }
+
+    fn ids(&self) -> impl Iterator<Item = InstanceId> + '_ {
+        let (counted, listed) = match self {
+            Holders::Counted(c) => (*c, &[][..]),
+            Holders::Listed(ids) => (&[][..], ids.as_slice()),
+        };
+        counted
+            .iter()
+            .map(|(i, _)| *i)
+            .chain(listed.iter().copied())
+    }
+
+    /// The ids of `members` (in id order) none of these holds: one walk over both.
+    fn absent_from<'m>(
+        &'m self,
+        members: &'m [InstanceId],
+    ) -> impl Iterator<Item = InstanceId> + 'm {
+        let mut held = self.ids().peekable();
+        members.iter().copied().filter(move |m| {
+            while held.next_if(|h| h < m).is_some() {}
+            held.next_if_eq(m).is_none()
+        })
     }
 }
 
@@ -896,14 +947,15 @@ impl Part<'_> {
         }
     }
 
-    fn ids(&self) -> Vec<InstanceId> {
+    /// Appends the members `valid` accepts, in id order.
+    fn push_valid(&self, valid: &dyn Fn(InstanceId) -> bool, out: &mut Vec<InstanceId>) {
+        let keep = |id: &InstanceId| valid(*id);
         match self {
-            Part::Ids(ids) => ids.to_vec(),
-            Part::Owned(ids) => ids.clone(),
-            Part::Except { members, holding } => match holding {
-                Holders::Counted(c) => except(members, c.iter().map(|(i, _)| *i)),
-                Holders::Listed(ids) => except(members, ids.iter().copied()),
-            },
+            Part::Ids(ids) => out.extend(ids.iter().copied().filter(keep)),
+            Part::Owned(ids) => out.extend(ids.iter().copied().filter(keep)),
+            Part::Except { members, holding } => {
+                out.extend(holding.absent_from(members).filter(keep));
+            }
         }
     }
 
@@ -979,8 +1031,11 @@ impl TieSet for Union<'_> {
         InstanceId(lo)
     }
 
-    fn all(&self) -> Vec<InstanceId> {
-        let mut ids: Vec<InstanceId> = self.parts.iter().flat_map(Part::ids).collect();
+    fn valid(&self, valid: &dyn Fn(InstanceId) -> bool) -> Vec<InstanceId> {
+        let mut ids = Vec::new();
+        for part in &self.parts {
+            part.push_valid(valid, &mut ids);
+        }
         // Each part is in id order: a stable sort merges the runs instead of sorting anew.
         ids.sort();
         ids
@@ -1011,10 +1066,13 @@ mod tests {
         };
         let expected = ids(&[0, 1, 2, 4, 5, 6, 9, 12, 20]);
         assert_eq!(tied.len(), expected.len());
-        assert_eq!(tied.all(), expected);
+        assert_eq!(tied.valid(&|_| true), expected);
         for (r, id) in expected.iter().enumerate() {
             assert_eq!(tied.nth(r), *id, "rank {r}");
         }
+        let odd = |id: InstanceId| id.0 % 2 == 1;
+        let odd_ones: Sorted = expected.iter().copied().filter(|i| odd(*i)).collect();
+        assert_eq!(tied.valid(&odd), odd_ones);
     }
 
     /// A lone part reads its rank directly; with an empty second part the union bisects over
@@ -1034,7 +1092,8 @@ mod tests {
                 _ => Part::Owned(ids(&[4, 7])),
             };
             for kind in 0..3 {
-                let expected = part(kind).ids();
+                let mut expected = Vec::new();
+                part(kind).push_valid(&|_| true, &mut expected);
                 let lone = Union {
                     parts: vec![part(kind)],
                 };
@@ -1098,8 +1157,34 @@ mod tests {
                     let filed: usize = pool.by_memory.values().map(|b| b.ids.len()).sum();
                     proptest::prop_assert_eq!(filed, pool.members.len());
                 }
+                proptest::prop_assert_eq!(index.misfiled(&f.world), vec![]);
             }
         }
+    }
+
+    /// The audit names an instance whose amounts moved without a re-filing, and one that left
+    /// service but is still filed.
+    #[test]
+    fn misfiled_names_stale_amounts_and_unplaceable_instances() {
+        let mut f = crate::placement::filters::test_support::Fixture::new(3, 1024, 2048);
+        let mut index = PlacementIndex::default();
+        for i in 0..3 {
+            index.update(&f.world, InstanceId(i));
+        }
+        assert_eq!(index.misfiled(&f.world), vec![]);
+        f.world.instances[1].remaining.memory_mib -= 512;
+        f.world.instances[2].status = InstanceStatus::Draining;
+        let named: Vec<String> = index
+            .misfiled(&f.world)
+            .into_iter()
+            .map(|v| format!("{}: {}", v.invariant, v.detail))
+            .collect();
+        assert_eq!(named.len(), 2, "{named:?}");
+        assert!(named[0].starts_with("index-amounts") && named[0].contains("memory 1536 MiB"));
+        assert!(named[1].contains("placeable: false"), "{named:?}");
+        index.update_amounts(&f.world, InstanceId(1));
+        index.update(&f.world, InstanceId(2));
+        assert_eq!(index.misfiled(&f.world), vec![]);
     }
 
     #[test]
@@ -1114,8 +1199,8 @@ mod tests {
         };
         let a = union(Holders::Counted(&counted));
         let b = union(Holders::Listed(ids(&[3, 8])));
-        assert_eq!(a.all(), ids(&[0, 2, 5, 12]));
-        assert_eq!(a.all(), b.all());
+        assert_eq!(a.valid(&|_| true), ids(&[0, 2, 5, 12]));
+        assert_eq!(a.valid(&|_| true), b.valid(&|_| true));
         for r in 0..a.len() {
             assert_eq!(a.nth(r), b.nth(r));
         }

@@ -35,8 +35,8 @@ pub trait TieSet {
     }
     /// The `r`-th instance in id order (`r < len()`).
     fn nth(&self, r: usize) -> InstanceId;
-    /// Every instance, in id order.
-    fn all(&self) -> Vec<InstanceId>;
+    /// The instances `valid` accepts, in id order.
+    fn valid(&self, valid: &dyn Fn(InstanceId) -> bool) -> Vec<InstanceId>;
 }
 
 impl TieSet for [InstanceId] {
@@ -46,8 +46,8 @@ impl TieSet for [InstanceId] {
     fn nth(&self, r: usize) -> InstanceId {
         self[r]
     }
-    fn all(&self) -> Vec<InstanceId> {
-        self.to_vec()
+    fn valid(&self, valid: &dyn Fn(InstanceId) -> bool) -> Vec<InstanceId> {
+        self.iter().copied().filter(|id| valid(*id)).collect()
     }
 }
 
@@ -68,7 +68,7 @@ pub fn tie_break<T: TieSet + ?Sized>(
             return Some(one);
         }
     }
-    let valid: Vec<InstanceId> = tied.all().into_iter().filter(|i| valid(*i)).collect();
+    let valid = tied.valid(&valid);
     let pick = rng.below(Purpose::Placement, valid.len() as u64) as usize;
     valid.get(pick).copied()
 }
