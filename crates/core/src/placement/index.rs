@@ -23,6 +23,7 @@
 //! bisection, without listing the set.
 //! Anything else returns `NotIndexed`, and the engine uses the reference pipeline.
 
+use super::bits::{Bits, Ranked};
 use super::filters::{self, PlacementInput, Verdict};
 use super::strategy::{self, BinpackField, SpreadField, Strategy, TieSet};
 use crate::ids::{ClusterId, InstanceId};
@@ -49,6 +50,8 @@ struct Pool {
     /// The zone's number (`PlacementIndex::zone_id`), to find the groups' counts there.
     zone_id: u32,
     members: Sorted,
+    /// The same members as bits.
+    member_bits: Bits,
     /// By remaining memory; each bucket knows the most remaining CPU among its instances.
     by_memory: BTreeMap<i64, Bucket>,
     /// By remaining CPU; each bucket knows the most remaining memory among its instances.
@@ -144,6 +147,8 @@ struct GroupZone {
     /// instance looks at the least loaded first. Kept only for groups placed with spread by
     /// instance (`prepare` starts it), since moving an instance between large groups costs.
     by_count: Option<BTreeMap<u64, Sorted>>,
+    /// The holding instances as bits, kept alongside `by_count`.
+    holder_bits: Option<Bits>,
 }
 
 impl GroupZone {
@@ -296,6 +301,7 @@ impl PlacementIndex {
             let pool = zones.entry(new.zone.clone()).or_default();
             pool.zone_id = zone_id;
             insert_sorted(&mut pool.members, id);
+            pool.member_bits.insert(id);
             file_amount(&mut pool.by_memory, (new.memory_mib, new.cpu), id);
             file_amount(&mut pool.by_cpu, (new.cpu, new.memory_mib), id);
             self.filed[i] = Some(new);
@@ -374,6 +380,7 @@ impl PlacementIndex {
             .and_then(|z| z.get_mut(&old.zone))
         {
             remove_sorted(&mut pool.members, id);
+            pool.member_bits.remove(id);
             let (memory_mib, cpu) = (old.memory_mib, old.cpu);
             unfile_amount(
                 &mut pool.by_memory,
@@ -436,6 +443,8 @@ impl PlacementIndex {
         for counts in zones.into_iter().flat_map(|z| z.values_mut()) {
             if counts.by_count.is_none() {
                 counts.by_count = Some(group_by_count(&counts.per_instance));
+                let holders = counts.per_instance.iter().map(|(id, _)| *id);
+                counts.holder_bits = Some(Bits::from_ids(holders));
             }
         }
     }
@@ -528,9 +537,11 @@ impl PlacementIndex {
         let Some(best) = zones.iter().filter_map(|z| z.least).min() else {
             return Indexed::Nowhere;
         };
-        let tied = Union {
-            parts: zones.iter().map(|z| z.part(plan.then, best)).collect(),
+        let parts = match (plan.then, best) {
+            (Then::Instance, 0) => vec![Part::Ranked(non_holders(&zones))],
+            _ => zones.iter().map(|z| z.part(plan.then, best)).collect(),
         };
+        let tied = Union { parts };
         match strategy::tie_break(&tied, |id| check.fits(id), rng) {
             Some(id) => Indexed::At(id),
             None => Indexed::Nowhere,
@@ -639,6 +650,13 @@ fn change(counts: &mut GroupZone, instance: InstanceId, delta: i64) {
     let after = list[at].1;
     if after == 0 {
         list.remove(at);
+    }
+    if let Some(bits) = counts.holder_bits.as_mut() {
+        match (before, after) {
+            (0, 1..) => bits.insert(instance),
+            (1.., 0) => bits.remove(instance),
+            _ => {}
+        }
     }
     if let (true, Some(by_count)) = (before != after, counts.by_count.as_mut()) {
         if before > 0 {
@@ -749,10 +767,6 @@ impl<'a> ZoneView<'a> {
         match then {
             Then::Nothing => Part::Ids(&self.pool.members),
             Then::Binpack(f) => Part::Ids(self.pool.by(f).get(&best).map_or(&[], |b| &b.ids)),
-            Then::Instance if best == 0 => Part::Except {
-                members: &self.pool.members,
-                holding: self.holders(),
-            },
             Then::Instance => {
                 let bucket = self
                     .counts
@@ -770,17 +784,6 @@ impl<'a> ZoneView<'a> {
         self.filed.get(id.index()).is_some_and(Option::is_some)
     }
 
-    /// The zone's placeable instances holding tasks of the group: the counts themselves when
-    /// every holder is placeable (the usual case), else a filtered list.
-    fn holders(&self) -> Holders<'a> {
-        let counted = self.counts.map_or(&[][..], |c| c.per_instance.as_slice());
-        if counted.iter().all(|(id, _)| self.placeable(*id)) {
-            Holders::Counted(counted)
-        } else {
-            Holders::Listed(self.holding(|_| true))
-        }
-    }
-
     /// The zone's placeable instances holding tasks of the group, a count `keep` accepts.
     fn holding(&self, keep: impl Fn(u64) -> bool) -> Sorted {
         self.counts
@@ -793,6 +796,25 @@ impl<'a> ZoneView<'a> {
             })
             .unwrap_or_default()
     }
+}
+
+/// The zones' placeable instances holding no task of the group (the tied set of a spread by
+/// instance whose least measure is 0), as ranked bits: a few word operations per 64 instances
+/// instead of a search over ids per draw.
+fn non_holders(zones: &[ZoneView<'_>]) -> Ranked {
+    let mut tied = Bits::default();
+    for z in zones {
+        let counted = z.counts.map(|c| (c, c.holder_bits.as_ref()));
+        match counted {
+            Some((_, Some(bits))) => tied.add_difference(&z.pool.member_bits, Some(bits)),
+            Some((c, None)) => {
+                let holders = Bits::from_ids(c.per_instance.iter().map(|(id, _)| *id));
+                tied.add_difference(&z.pool.member_bits, Some(&holders));
+            }
+            None => tied.add_difference(&z.pool.member_bits, None),
+        }
+    }
+    tied.ranked()
 }
 
 /// The least measure of a valid instance in a zone's pool: for binpack the pool is walked upward
@@ -846,9 +868,9 @@ fn least_valid(
 }
 
 /// Whether a valid instance of the pool holds no task of the group. When most members hold
-/// some, the few that do not are listed by one merge of the two id-ordered lists; otherwise one
-/// is likeliest among those with the most memory left, so the pool is walked downward from
-/// the most memory, stopping at the requirement.
+/// some, the few that do not are listed (from the bits when kept, else by one merge of the two
+/// id-ordered lists); otherwise one is likeliest among those with the most memory left, so the
+/// pool is walked downward from the most memory, stopping at the requirement.
 fn some_non_holder_fits(
     pool: &Pool,
     counts: Option<&GroupZone>,
@@ -856,14 +878,21 @@ fn some_non_holder_fits(
     fits: &impl Fn(&InstanceId) -> bool,
 ) -> bool {
     let holders = counts.map_or(&[][..], |c| c.per_instance.as_slice());
+    let holder_bits = counts.and_then(|c| c.holder_bits.as_ref());
     if holders.len() * 4 >= pool.members.len() * 3 {
+        if let Some(bits) = holder_bits {
+            return pool.member_bits.without(Some(bits)).any(|m| fits(&m));
+        }
         let mut held = holders.iter().map(|(id, _)| *id).peekable();
         return pool.members.iter().any(|m| {
             while held.next_if(|h| h < m).is_some() {}
             held.peek() != Some(m) && fits(m)
         });
     }
-    let holds = |id: &InstanceId| counts.is_some_and(|c| c.on(*id).is_some());
+    let holds = |id: &InstanceId| match holder_bits {
+        Some(bits) => bits.contains(*id),
+        None => counts.is_some_and(|c| c.on(*id).is_some()),
+    };
     pool.by_memory
         .range(needs_memory_mib..)
         .rev()
@@ -872,60 +901,11 @@ fn some_non_holder_fits(
         .any(|id| !holds(id) && fits(id))
 }
 
-/// Part of the tied set, in one zone.
+/// Part of the tied set: one zone's, or (as ranked bits) several zones'.
 enum Part<'a> {
     Ids(&'a [InstanceId]),
     Owned(Sorted),
-    /// `members` without `holding` (a subset of `members`).
-    Except {
-        members: &'a [InstanceId],
-        holding: Holders<'a>,
-    },
-}
-
-/// The placeable instances holding tasks of a group in one zone, in id order.
-enum Holders<'a> {
-    Counted(&'a [(InstanceId, u64)]),
-    Listed(Sorted),
-}
-
-impl Holders<'_> {
-    fn len(&self) -> usize {
-        match self {
-            Holders::Counted(c) => c.len(),
-            Holders::Listed(ids) => ids.len(),
-        }
-    }
-
-    fn count_le(&self, id: InstanceId) -> usize {
-        match self {
-            Holders::Counted(c) => c.partition_point(|(i, _)| *i <= id),
-            Holders::Listed(ids) => ids.partition_point(|i| *i <= id),
-        }
-    }
-
-    fn ids(&self) -> impl Iterator<Item = InstanceId> + '_ {
-        let (counted, listed) = match self {
-            Holders::Counted(c) => (*c, &[][..]),
-            Holders::Listed(ids) => (&[][..], ids.as_slice()),
-        };
-        counted
-            .iter()
-            .map(|(i, _)| *i)
-            .chain(listed.iter().copied())
-    }
-
-    /// The ids of `members` (in id order) none of these holds: one walk over both.
-    fn absent_from<'m>(
-        &'m self,
-        members: &'m [InstanceId],
-    ) -> impl Iterator<Item = InstanceId> + 'm {
-        let mut held = self.ids().peekable();
-        members.iter().copied().filter(move |m| {
-            while held.next_if(|h| h < m).is_some() {}
-            held.next_if_eq(m).is_none()
-        })
-    }
+    Ranked(Ranked),
 }
 
 impl Part<'_> {
@@ -933,7 +913,7 @@ impl Part<'_> {
         match self {
             Part::Ids(ids) => ids.len(),
             Part::Owned(ids) => ids.len(),
-            Part::Except { members, holding } => members.len() - holding.len(),
+            Part::Ranked(bits) => bits.len(),
         }
     }
 
@@ -943,7 +923,7 @@ impl Part<'_> {
         match self {
             Part::Ids(ids) => upto(ids),
             Part::Owned(ids) => upto(ids),
-            Part::Except { members, holding } => upto(members) - holding.count_le(id),
+            Part::Ranked(bits) => bits.count_le(id),
         }
     }
 
@@ -953,9 +933,7 @@ impl Part<'_> {
         match self {
             Part::Ids(ids) => out.extend(ids.iter().copied().filter(keep)),
             Part::Owned(ids) => out.extend(ids.iter().copied().filter(keep)),
-            Part::Except { members, holding } => {
-                out.extend(holding.absent_from(members).filter(keep));
-            }
+            Part::Ranked(bits) => out.extend(bits.ids().filter(keep)),
         }
     }
 
@@ -964,19 +942,7 @@ impl Part<'_> {
         match self {
             Part::Ids(ids) => ids[r],
             Part::Owned(ids) => ids[r],
-            Part::Except { members, holding } => {
-                // The first position with more than `r` non-holders up to it is a non-holder.
-                let (mut lo, mut hi) = (0, members.len());
-                while lo < hi {
-                    let mid = lo + (hi - lo) / 2;
-                    if mid + 1 - holding.count_le(members[mid]) <= r {
-                        lo = mid + 1;
-                    } else {
-                        hi = mid;
-                    }
-                }
-                members[lo]
-            }
+            Part::Ranked(bits) => bits.nth(r),
         }
     }
 
@@ -985,7 +951,7 @@ impl Part<'_> {
         match self {
             Part::Ids(ids) => ids.last().copied(),
             Part::Owned(ids) => ids.last().copied(),
-            Part::Except { members, .. } => members.last().copied(),
+            Part::Ranked(bits) => bits.last(),
         }
     }
 }
@@ -1050,17 +1016,24 @@ mod tests {
         v.iter().copied().map(InstanceId).collect()
     }
 
+    fn bits(v: &[u32]) -> Bits {
+        Bits::from_ids(ids(v))
+    }
+
+    /// `members` without `held`, as the ranked part a spread by instance ties over.
+    fn non_holding(members: &[u32], held: &[u32]) -> Part<'static> {
+        let mut tied = Bits::default();
+        tied.add_difference(&bits(members), Some(&bits(held)));
+        Part::Ranked(tied.ranked())
+    }
+
     #[test]
     fn union_selects_in_id_order_across_parts() {
         let a = ids(&[1, 4, 9]);
-        let members = ids(&[0, 2, 3, 5, 8, 12]);
         let tied = Union {
             parts: vec![
                 Part::Ids(&a),
-                Part::Except {
-                    members: &members,
-                    holding: Holders::Listed(ids(&[3, 8])),
-                },
+                non_holding(&[0, 2, 3, 5, 8, 12], &[3, 8]),
                 Part::Owned(ids(&[6, 20])),
             ],
         };
@@ -1080,14 +1053,12 @@ mod tests {
     /// or none.
     #[test]
     fn a_lone_part_reads_ranks_as_the_bisection_does() {
-        let members = ids(&[0, 2, 3, 5, 8, 12, 13, 14, 30]);
-        let holdings: [&[u32]; 5] = [&[], &[0], &[30], &[2, 3, 5], &[0, 12, 13, 14, 30]];
+        let listed = [0, 2, 3, 5, 8, 12, 13, 14, 30, 64, 65, 130];
+        let members = ids(&listed);
+        let holdings: [&[u32]; 6] = [&[], &[0], &[130], &[2, 3, 5], &[0, 12, 13, 14, 30], &[64]];
         for held in holdings {
             let part = |kind: usize| match kind {
-                0 => Part::Except {
-                    members: &members,
-                    holding: Holders::Listed(ids(held)),
-                },
+                0 => non_holding(&listed, held),
                 1 => Part::Ids(&members),
                 _ => Part::Owned(ids(&[4, 7])),
             };
@@ -1187,29 +1158,53 @@ mod tests {
         assert_eq!(index.misfiled(&f.world), vec![]);
     }
 
+    /// The zones' non-holders, whether a zone's holders are kept as bits, listed only, or
+    /// absent: every member of each zone not holding, in id order across the zones.
     #[test]
-    fn holders_from_the_counts_and_listed_agree() {
-        let members = ids(&[0, 2, 3, 5, 8, 12]);
-        let counted = [(InstanceId(3), 1), (InstanceId(8), 2)];
-        let union = |holding| Union {
-            parts: vec![Part::Except {
-                members: &members,
-                holding,
-            }],
+    fn non_holders_span_the_zones_in_id_order() {
+        let pool = |members: &[u32]| Pool {
+            members: ids(members),
+            member_bits: bits(members),
+            ..Pool::default()
         };
-        let a = union(Holders::Counted(&counted));
-        let b = union(Holders::Listed(ids(&[3, 8])));
-        assert_eq!(a.valid(&|_| true), ids(&[0, 2, 5, 12]));
-        assert_eq!(a.valid(&|_| true), b.valid(&|_| true));
-        for r in 0..a.len() {
-            assert_eq!(a.nth(r), b.nth(r));
-        }
+        let (a, b, c) = (
+            pool(&[0, 3, 70, 130]),
+            pool(&[1, 2, 64, 200]),
+            pool(&[5, 6]),
+        );
+        let mut kept = GroupZone {
+            holder_bits: Some(Bits::default()),
+            ..GroupZone::default()
+        };
+        [3, 130]
+            .iter()
+            .for_each(|i| change(&mut kept, InstanceId(*i), 1));
+        let mut listed = GroupZone::default();
+        [2, 200]
+            .iter()
+            .for_each(|i| change(&mut listed, InstanceId(*i), 1));
+        let view = |pool, counts| ZoneView {
+            pool,
+            filed: &[],
+            counts,
+            load: 0,
+            least: Some(0),
+        };
+        let zones = [
+            view(&a, Some(&kept)),
+            view(&b, Some(&listed)),
+            view(&c, None),
+        ];
+        let tied = non_holders(&zones);
+        assert_eq!(tied.ids().collect::<Vec<_>>(), ids(&[0, 1, 5, 6, 64, 70]));
+        assert_eq!(tied.nth(4), InstanceId(64));
     }
 
     #[test]
     fn a_fitting_non_holder_is_found_whether_few_or_most_members_hold() {
         let pool = Pool {
             members: ids(&[1, 2, 3, 4, 5, 6, 7, 8]),
+            member_bits: bits(&[1, 2, 3, 4, 5, 6, 7, 8]),
             by_memory: [(512, &[1, 2, 3, 4]), (1024, &[5, 6, 7, 8])]
                 .map(|(amount, v): (i64, &[u32; 4])| {
                     let bucket = Bucket {
@@ -1222,20 +1217,26 @@ mod tests {
                 .into(),
             ..Pool::default()
         };
-        let held = |h: &[u32]| {
-            let mut z = GroupZone::default();
+        let held = |h: &[u32], as_bits: bool| {
+            let mut z = GroupZone {
+                holder_bits: as_bits.then(Bits::default),
+                ..GroupZone::default()
+            };
             h.iter().for_each(|i| change(&mut z, InstanceId(*i), 1));
             z
         };
+        let held_both = |h: &'static [u32]| [held(h, false), held(h, true)];
         let only = |ok: &'static [u32]| move |id: &InstanceId| ok.contains(&id.0);
-        // Few hold (the walk by memory), then most hold (the merge): the answer is the same.
-        for holders in [held(&[1, 5]), held(&[1, 2, 3, 5, 6, 7, 8])] {
-            let z = Some(&holders);
+        // Few hold (the walk by memory), then most hold (the merge, or the bits): the answer is
+        // the same.
+        let cases = [held_both(&[1, 5]), held_both(&[1, 2, 3, 5, 6, 7, 8])];
+        for holders in cases.iter().flatten() {
+            let z = Some(holders);
             assert!(some_non_holder_fits(&pool, z, (0, 0), &only(&[4])));
             assert!(!some_non_holder_fits(&pool, z, (0, 0), &only(&[1, 5])));
             assert!(!some_non_holder_fits(&pool, z, (0, 0), &only(&[])));
         }
-        let all = held(&[1, 2, 3, 4, 5, 6, 7, 8]);
+        let all = held(&[1, 2, 3, 4, 5, 6, 7, 8], true);
         assert!(!some_non_holder_fits(
             &pool,
             Some(&all),
@@ -1260,9 +1261,17 @@ mod tests {
             "not kept until a placement spreads by instance"
         );
         z.by_count = Some(group_by_count(&z.per_instance));
+        z.holder_bits = Some(bits(&[5, 9]));
         change(&mut z, InstanceId(9), 1);
         change(&mut z, InstanceId(3), 1);
-        let by_count: BTreeMap<u64, Sorted> = [(1, ids(&[3])), (2, ids(&[5, 9]))].into();
+        change(&mut z, InstanceId(5), -1);
+        change(&mut z, InstanceId(5), -1);
+        assert_eq!(
+            z.holder_bits,
+            Some(bits(&[3, 9])),
+            "a holder leaves at 0, not before"
+        );
+        let by_count: BTreeMap<u64, Sorted> = [(1, ids(&[3])), (2, ids(&[9]))].into();
         assert_eq!(z.by_count, Some(by_count));
     }
 }

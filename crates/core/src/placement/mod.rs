@@ -8,6 +8,7 @@
 //! remaining ties are broken by the seeded Placement stream. This module decides; the engine
 //! applies.
 
+mod bits;
 pub mod explain;
 pub mod filters;
 pub mod index;
