@@ -68,13 +68,48 @@ struct Candidate {
     memory_mib: i64,
 }
 
-/// Numbers for the instances of one pass, kept between passes so that no pass clears an
-/// instance-sized array: an instance's number counts only when stamped with the current pass.
+/// What one pass needs beyond the zones' loads, from its levels.
+#[derive(Clone, Copy, Debug)]
+struct Needs {
+    /// The group's tasks per instance (spread by instance).
+    instance_load: bool,
+    /// What the instances have available (binpack).
+    available: bool,
+}
+
+impl Needs {
+    fn of(levels: &[Level]) -> Needs {
+        Needs {
+            instance_load: levels.contains(&Level::InstanceLoad),
+            available: levels.iter().any(|l| matches!(l, Level::Available(_))),
+        }
+    }
+}
+
+/// What passes reuse, so that a pass neither clears an instance-sized array nor allocates:
+/// numbers for the instances of one pass (an instance's number counts only when stamped with
+/// the current pass), and the pass's arrays, refilled at its start.
 #[derive(Clone, Debug, Default)]
 pub struct Scratch {
     pass: u32,
     /// Per instance: the pass that numbered it last, and its number in that pass.
     stamps: Vec<(u32, u32)>,
+    arrays: Arrays,
+}
+
+/// The arrays of one pass: the candidates, which are not picked yet (in list order), the tied
+/// set, and the counts per zone number and per instance of the candidates (by the number the
+/// scratch gives it), so that a pass costs what its candidates cost.
+#[derive(Clone, Debug, Default)]
+struct Arrays {
+    compact: Vec<Candidate>,
+    alive: Vec<u32>,
+    tied: Vec<u32>,
+    zone_load: Vec<u64>,
+    /// The group's live tasks on each of the candidates' instances.
+    instance_load: Vec<u64>,
+    /// CPU and memory the picked tasks give back, per instance.
+    freed: Vec<(i64, i64)>,
 }
 
 impl Scratch {
@@ -106,65 +141,74 @@ impl Scratch {
         self.stamps[id.index()] = (self.pass, next as u32);
         (next, true)
     }
-}
 
-/// The pass's counts: per zone number, and per instance of the candidates (by the number the
-/// scratch gives it), so that a pass costs what its candidates cost.
-struct Counts<'s> {
-    scratch: &'s mut Scratch,
-    zone_load: Vec<u64>,
-    /// The group's live tasks on each of the candidates' instances.
-    instance_load: Vec<u64>,
-    /// CPU and memory the picked tasks give back, per instance.
-    freed: Vec<(i64, i64)>,
-}
-
-impl<'s> Counts<'s> {
-    /// The counts, and each candidate's instance number.
-    fn new(
-        scratch: &'s mut Scratch,
+    /// Starts a pass: numbers the candidates' instances, copies the candidates into the compact
+    /// array, and reads the group's counts (per instance only when a level needs them).
+    fn start(
+        &mut self,
         (world, index): (&World, &PlacementIndex),
         (cluster, group): (ClusterId, &str),
         candidates: &[RetiringTask],
-    ) -> (Counts<'s>, Vec<u32>) {
-        scratch.begin(world.instances().len());
+        needs: Needs,
+    ) {
+        self.begin(world.instances().len());
+        let mut a = std::mem::take(&mut self.arrays);
+        a.compact.clear();
         let mut distinct = 0;
-        let local: Vec<u32> = candidates
-            .iter()
-            .map(|c| {
-                let (n, new) = scratch.number(c.instance, distinct);
-                distinct += usize::from(new);
-                n as u32
-            })
-            .collect();
-        let mut counts = Counts {
-            scratch,
-            zone_load: vec![0; index.zone_ids()],
-            instance_load: vec![0; distinct],
-            freed: vec![(0, 0); distinct],
-        };
+        for c in candidates {
+            let (local, new) = self.number(c.instance, distinct);
+            distinct += usize::from(new);
+            let (cpu, memory_mib) = if needs.available {
+                let remaining = &world.instance(c.instance).remaining;
+                (remaining.cpu + c.cpu, remaining.memory_mib + c.memory_mib)
+            } else {
+                (0, 0)
+            };
+            let zone = index
+                .zone_id(c.instance)
+                .expect("a task's instance is filed");
+            let local = local as u32;
+            a.compact.push(Candidate {
+                local,
+                zone,
+                cpu,
+                memory_mib,
+            });
+        }
+        refill(&mut a.zone_load, index.zone_ids(), 0);
+        refill(&mut a.instance_load, distinct, 0);
+        refill(&mut a.freed, distinct, (0, 0));
         for (zone, tasks, per_instance) in index.group_counts(cluster, group) {
-            counts.zone_load[zone as usize] = tasks;
-            for (instance, k) in per_instance {
-                if let Some(at) = counts.scratch.get(*instance) {
-                    counts.instance_load[at] = *k;
+            a.zone_load[zone as usize] = tasks;
+            for (instance, k) in per_instance.iter().filter(|_| needs.instance_load) {
+                if let Some(at) = self.get(*instance) {
+                    a.instance_load[at] = *k;
                 }
             }
         }
-        (counts, local)
+        a.alive.clear();
+        a.alive.extend(0..candidates.len() as u32);
+        self.arrays = a;
     }
 
     /// A picked (or already stopped) task stops counting in its zone and on its instance, and
     /// gives its resources back.
     fn forget(&mut self, c: &RetiringTask, zone: u32) {
-        let zone_load = &mut self.zone_load[zone as usize];
-        *zone_load = zone_load.saturating_sub(1);
-        if let Some(at) = self.scratch.get(c.instance) {
-            self.instance_load[at] = self.instance_load[at].saturating_sub(1);
-            self.freed[at].0 += c.cpu;
-            self.freed[at].1 += c.memory_mib;
+        let at = self.get(c.instance);
+        let a = &mut self.arrays;
+        a.zone_load[zone as usize] = a.zone_load[zone as usize].saturating_sub(1);
+        if let Some(at) = at {
+            a.instance_load[at] = a.instance_load[at].saturating_sub(1);
+            a.freed[at].0 += c.cpu;
+            a.freed[at].1 += c.memory_mib;
         }
     }
+}
+
+/// Empties `list` and fills it with `len` copies of `value`, keeping its allocation.
+fn refill<T: Clone>(list: &mut Vec<T>, len: usize, value: T) {
+    list.clear();
+    list.resize(len, value);
 }
 
 /// `k` tasks to stop among `candidates` (of the group `(cluster, group)`, in id order), picked
@@ -182,34 +226,26 @@ pub fn pick(
 ) -> Option<Vec<TaskId>> {
     let levels = levels(strategies)?;
     let mut scratch = index.victims_scratch.borrow_mut();
-    let (mut counts, local) = Counts::new(&mut scratch, (world, index), group, candidates);
-    let zone_of = |id| index.zone_id(id).expect("a task's instance is filed");
+    scratch.start((world, index), group, candidates, Needs::of(&levels));
     for s in stopped {
-        counts.forget(s, zone_of(s.instance));
+        let zone = index
+            .zone_id(s.instance)
+            .expect("a task's instance is filed");
+        scratch.forget(s, zone);
     }
-    let compact: Vec<Candidate> = candidates
-        .iter()
-        .zip(local)
-        .map(|(c, local)| {
-            let remaining = &world.instance(c.instance).remaining;
-            Candidate {
-                local,
-                zone: zone_of(c.instance),
-                cpu: remaining.cpu + c.cpu,
-                memory_mib: remaining.memory_mib + c.memory_mib,
-            }
-        })
-        .collect();
-    let mut alive: Vec<u32> = (0..candidates.len() as u32).collect();
     let mut picked = Vec::with_capacity(k);
-    let mut tied: Vec<u32> = Vec::new();
-    while picked.len() < k && !alive.is_empty() {
-        best_tied(&counts, &levels, &compact, &alive, &mut tied);
-        let at = tied[rng.below(Purpose::Placement, tied.len() as u64) as usize];
-        let place = alive.binary_search(&at).expect("a tied candidate is alive");
-        alive.remove(place);
+    while picked.len() < k && !scratch.arrays.alive.is_empty() {
+        let a = &mut scratch.arrays;
+        best_tied(a, &levels);
+        let at = a.tied[rng.below(Purpose::Placement, a.tied.len() as u64) as usize];
+        let place = a
+            .alive
+            .binary_search(&at)
+            .expect("a tied candidate is alive");
+        a.alive.remove(place);
         let at = at as usize;
-        counts.forget(&candidates[at], compact[at].zone);
+        let zone = a.compact[at].zone;
+        scratch.forget(&candidates[at], zone);
         picked.push(candidates[at].task);
     }
     Some(picked)
@@ -217,43 +253,54 @@ pub fn pick(
 
 /// The candidates of `alive` (the ones not picked, in list order) with the best score, in list
 /// order, into `tied`: level by level, the ones with the level's highest number stay.
-fn best_tied(
-    counts: &Counts,
-    levels: &[Level],
-    candidates: &[Candidate],
-    alive: &[u32],
-    tied: &mut Vec<u32>,
-) {
+fn best_tied(a: &mut Arrays, levels: &[Level]) {
+    let Arrays {
+        compact,
+        alive,
+        tied,
+        zone_load,
+        instance_load,
+        freed,
+    } = a;
     tied.clear();
     tied.extend_from_slice(alive);
     for level in levels {
         if tied.len() <= 1 {
             return;
         }
-        let c = |at: u32| &candidates[at as usize];
+        let c = |at: u32| &compact[at as usize];
         match level {
-            Level::ZoneLoad => keep_best(tied, |at| counts.zone_load[c(at).zone as usize] as i64),
+            Level::ZoneLoad => keep_best(tied, |at| zone_load[c(at).zone as usize] as i64),
             Level::InstanceLoad => {
-                keep_best(tied, |at| counts.instance_load[c(at).local as usize] as i64);
+                keep_best(tied, |at| instance_load[c(at).local as usize] as i64);
             }
             Level::Available(BinpackField::Cpu) => {
-                keep_best(tied, |at| c(at).cpu + counts.freed[c(at).local as usize].0);
+                keep_best(tied, |at| c(at).cpu + freed[c(at).local as usize].0);
             }
             Level::Available(BinpackField::Memory) => {
-                keep_best(tied, |at| {
-                    c(at).memory_mib + counts.freed[c(at).local as usize].1
-                });
+                keep_best(tied, |at| c(at).memory_mib + freed[c(at).local as usize].1);
             }
         }
     }
 }
 
-/// Keeps the entries of `list` whose `value` is the highest, in order.
+/// Keeps the entries of `list` whose `value` is the highest, in order: one sweep, each value
+/// computed once, the kept entries moved forward in place.
 fn keep_best(list: &mut Vec<u32>, value: impl Fn(u32) -> i64) {
-    let Some(best) = list.iter().map(|at| value(*at)).max() else {
-        return;
-    };
-    list.retain(|at| value(*at) == best);
+    let mut best = i64::MIN;
+    let mut kept = 0;
+    for i in 0..list.len() {
+        let at = list[i];
+        let v = value(at);
+        if v > best {
+            (best, kept) = (v, 0);
+        }
+        if v == best {
+            list[kept] = at;
+            kept += 1;
+        }
+    }
+    list.truncate(kept);
 }
 
 #[cfg(test)]
