@@ -15,7 +15,7 @@ mod render_service;
 pub mod requests;
 
 use ecsim_core::engine::{Engine, EngineConfig};
-use ecsim_core::ids::{TaskDefId, TaskId};
+use ecsim_core::ids::{InstanceId, TaskDefId, TaskId};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -113,6 +113,12 @@ impl Api {
     /// Calls operation `op` (snake_case ECS name) with a JSON request body.
     pub fn call(&mut self, op: &str, body: &Value) -> Result<Value, ApiError> {
         ops::dispatch(self, op, body)
+    }
+
+    /// RegisterContainerInstance for a caller that discards the response (a fleet's setup):
+    /// the same checks and effects as `call`, without rendering the instance.
+    pub fn register_container_instance(&mut self, body: &Value) -> Result<InstanceId, ApiError> {
+        ops::instances::register(self, body)
     }
 
     pub(crate) fn arns(&self) -> arn::Arns<'_> {

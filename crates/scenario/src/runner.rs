@@ -196,7 +196,9 @@ impl Runner<'_> {
         for (i, entry) in s.fleet.iter().enumerate() {
             let what = format!("containerInstances[{i}]");
             for body in self.expand(entry) {
-                self.setup_call(&what, Some(entry.loc), "register_container_instance", &body)?;
+                let op = "register_container_instance";
+                let registered = self.traced(op, |api| api.register_container_instance(&body));
+                self.setup_result(&what, Some(entry.loc), op, registered)?;
             }
         }
         for (i, td) in s.task_definitions.iter().enumerate() {
@@ -232,7 +234,19 @@ impl Runner<'_> {
         op: &str,
         body: &Value,
     ) -> Result<Value, RunError> {
-        let result = self.call(op, body).map_err(|e| RunError {
+        let result = self.call(op, body);
+        self.setup_result(what, loc, op, result)
+    }
+
+    /// A setup call's outcome: an error says which entry failed; the engine is audited after.
+    fn setup_result<T>(
+        &mut self,
+        what: &str,
+        loc: Option<Loc>,
+        op: &str,
+        result: Result<T, ApiError>,
+    ) -> Result<T, RunError> {
+        let result = result.map_err(|e| RunError {
             at_ms: 0,
             what: what.to_string(),
             loc,
@@ -244,10 +258,19 @@ impl Runner<'_> {
 
     /// An API call, traced: `ApiCall` before, `ApiError` after a failure.
     fn call(&mut self, op: &str, body: &Value) -> Result<Value, ApiError> {
+        self.traced(op, |api| api.call(op, body))
+    }
+
+    /// Operation `op` made by `call`, traced as `call` traces it.
+    fn traced<T>(
+        &mut self,
+        op: &str,
+        call: impl FnOnce(&mut Api) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
         self.api
             .engine
             .record("ApiCall", vec![("operation", op.into())]);
-        let result = self.api.call(op, body);
+        let result = call(&mut self.api);
         if let Err(e) = &result {
             let fields = vec![
                 ("operation", Field::from(op)),

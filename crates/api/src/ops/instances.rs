@@ -17,6 +17,13 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 pub(super) fn register_container_instance(api: &mut Api, body: &Value) -> Result<Value, ApiError> {
+    let id = register(api, body)?;
+    Ok(json!({"containerInstance": api.instance_json(id)}))
+}
+
+/// RegisterContainerInstance without its response: the instance registered, or the one already
+/// registered under the identity document's EC2 id.
+pub(crate) fn register(api: &mut Api, body: &Value) -> Result<InstanceId, ApiError> {
     let req: RegisterContainerInstance = parse(body)?;
     let cluster = api.cluster(req.cluster.as_deref())?;
     let doc = identity_document(req.instance_identity_document.as_deref())?;
@@ -26,7 +33,7 @@ pub(super) fn register_container_instance(api: &mut Api, body: &Value) -> Result
         .and_then(|e| api.engine.world().instance_by_ec2_id(cluster, e))
         && api.engine.world().instance(existing).status != InstanceStatus::Inactive
     {
-        return Ok(json!({"containerInstance": api.instance_json(existing)}));
+        return Ok(existing);
     }
     let resources = resources(req.total_resources.as_deref().unwrap_or(&[]))?;
     let instance_type = doc_field(&doc, "instanceType");
@@ -40,8 +47,7 @@ pub(super) fn register_container_instance(api: &mut Api, body: &Value) -> Result
         attributes: attributes(req.attributes.as_deref().unwrap_or(&[]))?,
         version_info: version_info(req.version_info.unwrap_or_default()),
     };
-    let id = api.engine.register_instance(spec);
-    Ok(json!({"containerInstance": api.instance_json(id)}))
+    Ok(api.engine.register_instance(spec))
 }
 
 fn identity_document(doc: Option<&str>) -> Result<Value, ApiError> {

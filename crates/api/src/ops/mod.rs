@@ -3,7 +3,7 @@
 mod agent;
 mod attributes;
 pub(crate) mod clusters;
-mod instances;
+pub(crate) mod instances;
 pub(crate) mod placement;
 mod services;
 pub(crate) mod taskdefs;

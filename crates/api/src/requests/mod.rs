@@ -33,6 +33,12 @@ pub struct ShapeError {
 
 /// Deserializes `body` as `T`, reporting the path of the first problem.
 pub fn parse<T: DeserializeOwned>(body: &Value) -> Result<T, ShapeError> {
+    // Most bodies are well formed: the plain pass is the fast one, and only a failure is parsed
+    // again with the path tracked, to say where (the same pass, so the same error).
+    T::deserialize(body).or_else(|_| parse_tracked(body))
+}
+
+fn parse_tracked<T: DeserializeOwned>(body: &Value) -> Result<T, ShapeError> {
     serde_path_to_error::deserialize(body).map_err(|e| {
         let path = e.path().to_string();
         ShapeError {
