@@ -482,6 +482,12 @@ impl PlacementIndex {
         self.zone_names.len()
     }
 
+    /// The remaining (CPU, memory) filed for `id`, None when it is not placeable.
+    pub fn filed_amounts(&self, id: InstanceId) -> Option<(i64, i64)> {
+        let f = self.filed.get(id.index())?.as_ref()?;
+        Some((f.cpu, f.memory_mib))
+    }
+
     /// The number of the zone bucket `id`'s tasks count under, or None when never filed.
     pub fn zone_id(&self, id: InstanceId) -> Option<u32> {
         self.counted_zone_id.get(id.index()).copied()
@@ -541,7 +547,7 @@ impl PlacementIndex {
             (Then::Instance, 0) => vec![Part::Ranked(non_holders(&zones))],
             _ => zones.iter().map(|z| z.part(plan.then, best)).collect(),
         };
-        let tied = Union { parts };
+        let tied = Union { parts }.merged_if_small();
         match strategy::tie_break(&tied, |id| check.fits(id), rng) {
             Some(id) => Indexed::At(id),
             None => Indexed::Nowhere,
@@ -961,7 +967,20 @@ struct Union<'a> {
     parts: Vec<Part<'a>>,
 }
 
-impl Union<'_> {
+/// A tied set of several parts with at most this many members is merged into one list: a
+/// draw then reads its member directly instead of bisecting over the ids.
+const MERGE_AT_MOST: usize = 128;
+
+impl<'a> Union<'a> {
+    fn merged_if_small(self) -> Union<'a> {
+        if self.parts.len() < 2 || self.len() > MERGE_AT_MOST {
+            return self;
+        }
+        Union {
+            parts: vec![Part::Owned(self.valid(&|_| true))],
+        }
+    }
+
     fn count_le(&self, id: InstanceId) -> usize {
         self.parts.iter().map(|p| p.count_le(id)).sum()
     }
@@ -1046,6 +1065,30 @@ mod tests {
         let odd = |id: InstanceId| id.0 % 2 == 1;
         let odd_ones: Sorted = expected.iter().copied().filter(|i| odd(*i)).collect();
         assert_eq!(tied.valid(&odd), odd_ones);
+        let merged = tied.merged_if_small();
+        assert_eq!(merged.parts.len(), 1, "a small union is merged");
+        for (r, id) in expected.iter().enumerate() {
+            assert_eq!(merged.nth(r), *id, "rank {r} once merged");
+        }
+    }
+
+    /// A union past the size worth merging keeps its parts, and reads the same either way.
+    #[test]
+    fn a_large_union_keeps_its_parts() {
+        let evens: Sorted = (0..MERGE_AT_MOST as u32)
+            .map(|i| InstanceId(2 * i))
+            .collect();
+        let odds: Sorted = (0..3).map(|i| InstanceId(2 * i + 1)).collect();
+        let tied = Union {
+            parts: vec![Part::Ids(&evens), Part::Ids(&odds)],
+        }
+        .merged_if_small();
+        assert_eq!(tied.parts.len(), 2);
+        let all = tied.valid(&|_| true);
+        assert_eq!(all.len(), MERGE_AT_MOST + 3);
+        for (r, id) in all.iter().enumerate() {
+            assert_eq!(tied.nth(r), *id, "rank {r}");
+        }
     }
 
     /// A lone part reads its rank directly; with an empty second part the union bisects over

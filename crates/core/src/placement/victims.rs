@@ -159,8 +159,13 @@ impl Scratch {
             let (local, new) = self.number(c.instance, distinct);
             distinct += usize::from(new);
             let (cpu, memory_mib) = if needs.available {
-                let remaining = &world.instance(c.instance).remaining;
-                (remaining.cpu + c.cpu, remaining.memory_mib + c.memory_mib)
+                // The index's compact copy (equal to the world's: the `index-amounts` audit);
+                // an instance out of service is not filed, so its record is read.
+                let (cpu, memory_mib) = index.filed_amounts(c.instance).unwrap_or_else(|| {
+                    let remaining = &world.instance(c.instance).remaining;
+                    (remaining.cpu, remaining.memory_mib)
+                });
+                (cpu + c.cpu, memory_mib + c.memory_mib)
             } else {
                 (0, 0)
             };
@@ -415,6 +420,8 @@ mod tests {
                 ..Default::default()
             };
             let id = f.place_in_group(i, req, GROUPS[*group]);
+            // The engine re-files an instance after each reservation.
+            index.update_amounts(&f.world, crate::ids::InstanceId(i as u32));
             if *stopped {
                 f.world.tasks[id.index()].desired_status = DesiredStatus::Stopped;
                 f.world.leave_group(id);
