@@ -168,16 +168,20 @@ fn sampled(api: &mut Api, c: &CrashSpec) -> Result<Option<Vec<TaskId>>, ApiError
         CrashTarget::Service(s) => format!("service:{s}"),
         _ => return Ok(None),
     };
-    let live: Vec<TaskId> = w.group_task_ids(cluster, &group).to_vec();
-    if live.is_empty() {
+    // The group's list is looked up again for each draw rather than copied: a draw changes
+    // nothing in the world, and a large service's list is long.
+    let n = w.group_task_ids(cluster, &group).len() as u64;
+    if n == 0 {
         return Ok(Some(Vec::new()));
     }
     let mut picked = std::collections::BTreeSet::new();
     let mut draws = 0;
     while (picked.len() as u64) < c.count && draws < DRAWS_PER_VICTIM.saturating_mul(c.count) {
         draws += 1;
-        let t = live[api.engine.rng().below(Purpose::Faults, live.len() as u64) as usize];
-        if api.engine.world().task(t).last_status == TaskStatus::Running {
+        let at = api.engine.rng().below(Purpose::Faults, n) as usize;
+        let w = api.engine.world();
+        let t = w.group_task_ids(cluster, &group)[at];
+        if w.task(t).last_status == TaskStatus::Running {
             picked.insert(t);
         }
     }
