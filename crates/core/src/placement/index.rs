@@ -32,7 +32,7 @@ use crate::invariants::Violation;
 use crate::rng::RngStreams;
 use crate::task::DesiredStatus;
 use crate::world::World;
-use std::cell::RefCell;
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::BTreeMap;
 
 /// The zone attribute spread can use the index for.
@@ -547,7 +547,7 @@ impl PlacementIndex {
             (Then::Instance, 0) => vec![Part::Ranked(non_holders(&zones))],
             _ => zones.iter().map(|z| z.part(plan.then, best)).collect(),
         };
-        let tied = Union { parts }.merged_if_small();
+        let tied = Union::new(parts);
         match strategy::tie_break(&tied, |id| check.fits(id), rng) {
             Some(id) => Indexed::At(id),
             None => Indexed::Nowhere,
@@ -965,19 +965,23 @@ impl Part<'_> {
 /// The tied set: disjoint parts (one per zone), selected from in id order by bisection.
 struct Union<'a> {
     parts: Vec<Part<'a>>,
+    /// Draws made so far.
+    draws: Cell<u32>,
+    /// Every member in id order, listed once a draw has missed (small sets only).
+    merged: OnceCell<Sorted>,
 }
 
-/// A tied set of several parts with at most this many members is merged into one list: a
-/// draw then reads its member directly instead of bisecting over the ids.
+/// A tied set of several parts with at most this many members is merged into one list after
+/// its first draw (which, in a fleet with room, is the only one): later draws then read their
+/// member directly instead of bisecting over the ids.
 const MERGE_AT_MOST: usize = 128;
 
 impl<'a> Union<'a> {
-    fn merged_if_small(self) -> Union<'a> {
-        if self.parts.len() < 2 || self.len() > MERGE_AT_MOST {
-            return self;
-        }
+    fn new(parts: Vec<Part<'a>>) -> Union<'a> {
         Union {
-            parts: vec![Part::Owned(self.valid(&|_| true))],
+            parts,
+            draws: Cell::new(0),
+            merged: OnceCell::new(),
         }
     }
 
@@ -996,6 +1000,11 @@ impl TieSet for Union<'_> {
     fn nth(&self, r: usize) -> InstanceId {
         if let [part] = self.parts.as_slice() {
             return part.nth(r);
+        }
+        let draws = self.draws.get();
+        self.draws.set(draws + 1);
+        if draws > 0 && self.len() <= MERGE_AT_MOST {
+            return self.merged.get_or_init(|| self.valid(&|_| true))[r];
         }
         let mut lo = 0u32;
         let mut hi = self
@@ -1049,26 +1058,31 @@ mod tests {
     #[test]
     fn union_selects_in_id_order_across_parts() {
         let a = ids(&[1, 4, 9]);
-        let tied = Union {
-            parts: vec![
+        let union = || {
+            Union::new(vec![
                 Part::Ids(&a),
                 non_holding(&[0, 2, 3, 5, 8, 12], &[3, 8]),
                 Part::Owned(ids(&[6, 20])),
-            ],
+            ])
         };
+        let tied = union();
         let expected = ids(&[0, 1, 2, 4, 5, 6, 9, 12, 20]);
         assert_eq!(tied.len(), expected.len());
         assert_eq!(tied.valid(&|_| true), expected);
         for (r, id) in expected.iter().enumerate() {
+            // A first draw bisects; the ones after it read the list.
+            assert_eq!(union().nth(r), *id, "rank {r} bisected");
             assert_eq!(tied.nth(r), *id, "rank {r}");
         }
         let odd = |id: InstanceId| id.0 % 2 == 1;
         let odd_ones: Sorted = expected.iter().copied().filter(|i| odd(*i)).collect();
         assert_eq!(tied.valid(&odd), odd_ones);
-        let merged = tied.merged_if_small();
-        assert_eq!(merged.parts.len(), 1, "a small union is merged");
+        assert!(
+            tied.merged.get().is_some(),
+            "a small union is listed after a draw"
+        );
         for (r, id) in expected.iter().enumerate() {
-            assert_eq!(merged.nth(r), *id, "rank {r} once merged");
+            assert_eq!(tied.nth(r), *id, "rank {r} from the list");
         }
     }
 
@@ -1079,16 +1093,13 @@ mod tests {
             .map(|i| InstanceId(2 * i))
             .collect();
         let odds: Sorted = (0..3).map(|i| InstanceId(2 * i + 1)).collect();
-        let tied = Union {
-            parts: vec![Part::Ids(&evens), Part::Ids(&odds)],
-        }
-        .merged_if_small();
-        assert_eq!(tied.parts.len(), 2);
+        let tied = Union::new(vec![Part::Ids(&evens), Part::Ids(&odds)]);
         let all = tied.valid(&|_| true);
         assert_eq!(all.len(), MERGE_AT_MOST + 3);
         for (r, id) in all.iter().enumerate() {
             assert_eq!(tied.nth(r), *id, "rank {r}");
         }
+        assert!(tied.merged.get().is_none(), "bisected, never listed");
     }
 
     /// A lone part reads its rank directly; with an empty second part the union bisects over
@@ -1108,15 +1119,12 @@ mod tests {
             for kind in 0..3 {
                 let mut expected = Vec::new();
                 part(kind).push_valid(&|_| true, &mut expected);
-                let lone = Union {
-                    parts: vec![part(kind)],
-                };
-                let bisected = Union {
-                    parts: vec![part(kind), Part::Owned(Vec::new())],
-                };
+                let lone = Union::new(vec![part(kind)]);
+                // A fresh union per rank: its first draw bisects.
+                let bisected = || Union::new(vec![part(kind), Part::Owned(Vec::new())]);
                 for (r, id) in expected.iter().enumerate() {
                     assert_eq!(lone.nth(r), *id, "rank {r} of part {kind}, held {held:?}");
-                    assert_eq!(bisected.nth(r), *id, "rank {r} bisected, held {held:?}");
+                    assert_eq!(bisected().nth(r), *id, "rank {r} bisected, held {held:?}");
                 }
             }
         }
