@@ -5,10 +5,13 @@
 //! Kept up to date by the engine on every change that matters (a reservation or release, an
 //! instance's status, agent or attributes, a task created or told to stop):
 //! * per cluster and Availability Zone (`ecs.availability-zone`, or none), a *pool* of the
-//!   placeable instances (ACTIVE, agent connected): in id order, and grouped by remaining memory
-//!   and by remaining CPU (each group in id order);
+//!   placeable instances (ACTIVE, agent connected): in id order (also as bits), and grouped by
+//!   remaining memory and by remaining CPU (each group in id order);
 //! * per cluster, task group and zone, the tasks whose desiredStatus is not STOPPED: how many,
-//!   and how many on each instance (what `spread` by zone and by instance counts).
+//!   and how many on each instance (what `spread` by zone and by instance counts); for groups
+//!   placed by instance, also the holding instances by count and as bits;
+//! * per instance, the filed remaining amounts, which the `index-amounts` audit compares with
+//!   the world's.
 //!
 //! `choose` serves `binpack(cpu|memory)`, `spread(instanceId)`, `spread(attribute:
 //! ecs.availability-zone)` alone or followed by `binpack(...)` or `spread(instanceId)` (the
@@ -20,7 +23,9 @@
 //! their load exactly as the reference does. The tie-break (`strategy::tie_break`) then draws
 //! over the same tied set as the reference, in the same id order: the set is a union of per-zone
 //! parts that can each count their members up to an id, so the r-th member is found by
-//! bisection, without listing the set.
+//! bisection, without listing the set (a small set is listed once a draw has missed). The
+//! instances holding none of a group, spread by instance's usual tie, are one set of ranked bits
+//! over all the zones.
 //! Anything else returns `NotIndexed`, and the engine uses the reference pipeline.
 
 use super::bits::{Bits, Ranked};
