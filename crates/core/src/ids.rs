@@ -38,3 +38,8 @@ dense_id!(
     /// A service.
     ServiceId
 );
+dense_id!(
+    /// An Availability Zone named at registration, numbered by the world in order of first
+    /// sight: per-zone counts compare numbers, not zone names.
+    ZoneId
+);

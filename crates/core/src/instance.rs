@@ -1,6 +1,6 @@
 //! Container instances: identity, status, agent, attributes and resources.
 
-use crate::ids::{ClusterId, InstanceId, TaskId};
+use crate::ids::{ClusterId, InstanceId, TaskId, ZoneId};
 use crate::resources::Resources;
 use crate::time::SimTime;
 use std::collections::{BTreeMap, BTreeSet};
@@ -67,6 +67,8 @@ pub struct Instance {
     pub uuid: String,
     pub ec2_instance_id: String,
     pub availability_zone: Option<String>,
+    /// `availability_zone` as the world's number (`World::zone_name` gives the name back).
+    pub zone: Option<ZoneId>,
     pub instance_type: Option<String>,
     pub status: InstanceStatus,
     pub agent_connected: bool,

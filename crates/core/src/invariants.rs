@@ -93,7 +93,7 @@ fn running_zones(world: &World, s: &Service, out: &mut Vec<Violation>) {
         .running_by_zone
         .iter()
         .filter(|(_, n)| *n > 0)
-        .map(|(z, n)| (z.as_str(), *n))
+        .map(|(z, n)| (world.zone_name(*z), *n))
         .collect();
     if counted != actual {
         let detail = format!(

@@ -5,7 +5,7 @@
 //! are kept in full here; the API shows the newest 100.
 
 use crate::cql::Expr;
-use crate::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
+use crate::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId, ZoneId};
 use crate::placement::Strategy;
 use crate::time::SimTime;
 use std::cmp::Reverse;
@@ -198,7 +198,7 @@ pub struct Service {
     pub retiring: Retiring,
     /// Live RUNNING tasks per Availability Zone of their instance (instances without a zone
     /// are not counted), few zones, in first-seen order.
-    pub running_by_zone: Vec<(String, u32)>,
+    pub running_by_zone: Vec<(ZoneId, u32)>,
 }
 
 /// A live task of an older deployment, with what scale-in looks at.
@@ -262,20 +262,20 @@ impl Retiring {
 
 impl Service {
     /// Live RUNNING tasks on instances in `zone`.
-    pub fn running_in_zone(&self, zone: &str) -> u32 {
+    pub fn running_in_zone(&self, zone: ZoneId) -> u32 {
         self.running_by_zone
             .iter()
-            .find(|(z, _)| z == zone)
+            .find(|(z, _)| *z == zone)
             .map_or(0, |(_, n)| *n)
     }
 
     /// A live task turned RUNNING (`delta` 1) or stopped being live and RUNNING (-1) in `zone`.
-    pub fn count_running_in_zone(&mut self, zone: &str, delta: i32) {
-        match self.running_by_zone.iter_mut().find(|(z, _)| z == zone) {
+    pub fn count_running_in_zone(&mut self, zone: ZoneId, delta: i32) {
+        match self.running_by_zone.iter_mut().find(|(z, _)| *z == zone) {
             Some((_, n)) => *n = n.saturating_add_signed(delta),
             None => self
                 .running_by_zone
-                .push((zone.to_string(), 0u32.saturating_add_signed(delta))),
+                .push((zone, 0u32.saturating_add_signed(delta))),
         }
     }
 

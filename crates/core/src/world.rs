@@ -4,7 +4,7 @@
 //! writes happen only through the engine.
 
 use crate::cluster::{Cluster, ClusterStatus};
-use crate::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
+use crate::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId, ZoneId};
 use crate::instance::{Instance, InstanceStatus};
 use crate::service::{Service, ServiceStatus};
 use crate::task::{DesiredStatus, Task};
@@ -27,6 +27,8 @@ pub struct World {
     pub(crate) task_shapes: BTreeMap<(i64, i64), u64>,
     /// Per cluster and EC2 instance id, the instances registered with it, in order.
     pub(crate) ec2_ids: BTreeMap<ClusterId, BTreeMap<String, Vec<InstanceId>>>,
+    /// The Availability Zones instances registered in, numbered in order of first sight.
+    pub(crate) zones: Vec<String>,
 }
 
 impl World {
@@ -41,6 +43,26 @@ impl World {
     }
     pub fn instance(&self, id: InstanceId) -> &Instance {
         &self.instances[id.index()]
+    }
+    /// The name of a zone the world numbered.
+    pub fn zone_name(&self, id: ZoneId) -> &str {
+        &self.zones[id.index()]
+    }
+    /// How many zones the world has numbered: every `ZoneId` is below it.
+    pub fn zone_count(&self) -> usize {
+        self.zones.len()
+    }
+    /// The zone's number, numbering it when it is new (a fleet has a handful of zones).
+    pub(crate) fn zone_id(&mut self, name: &str) -> ZoneId {
+        let at = self
+            .zones
+            .iter()
+            .position(|z| z == name)
+            .unwrap_or_else(|| {
+                self.zones.push(name.to_string());
+                self.zones.len() - 1
+            });
+        ZoneId(at as u32)
     }
     pub fn tasks(&self) -> &[Task] {
         &self.tasks

@@ -4,7 +4,7 @@
 //! points), so outputs are deterministic.
 
 use ecsim_api::Api;
-use ecsim_core::ids::ClusterId;
+use ecsim_core::ids::{ClusterId, ZoneId};
 use ecsim_core::instance::InstanceStatus;
 use std::collections::BTreeMap;
 
@@ -18,6 +18,13 @@ pub struct Capacity {
 }
 
 impl Capacity {
+    fn merge(&mut self, other: &Capacity) {
+        self.cpu_reserved += other.cpu_reserved;
+        self.cpu_registered += other.cpu_registered;
+        self.memory_reserved += other.memory_reserved;
+        self.memory_registered += other.memory_registered;
+    }
+
     fn add(&mut self, registered: (i64, i64), remaining: (i64, i64)) {
         self.cpu_registered += registered.0;
         self.memory_registered += registered.1;
@@ -89,8 +96,8 @@ pub fn sample(api: &Api) -> Sample {
     };
     let zones = active_zones(api);
     let shape = common_shape(w.task_shapes());
-    // A fleet has a handful of zones: a short list beats a map lookup per instance.
-    let mut per_zone: Vec<(&str, Capacity)> = Vec::new();
+    // Per zone number (slot 0: no zone), and whether any instance counted there.
+    let mut per_zone: Vec<Option<Capacity>> = vec![None; w.zone_count() + 1];
     for inst in w
         .instances()
         .iter()
@@ -99,15 +106,10 @@ pub fn sample(api: &Api) -> Sample {
         let registered = (inst.registered.cpu, inst.registered.memory_mib);
         let remaining = (inst.remaining.cpu, inst.remaining.memory_mib);
         s.total.add(registered, remaining);
-        let zone = inst.availability_zone.as_deref().unwrap_or("(none)");
-        let at = per_zone
-            .iter()
-            .position(|(z, _)| *z == zone)
-            .unwrap_or_else(|| {
-                per_zone.push((zone, Capacity::default()));
-                per_zone.len() - 1
-            });
-        per_zone[at].1.add(registered, remaining);
+        let slot = inst.zone.map_or(0, |z| z.index() + 1);
+        per_zone[slot]
+            .get_or_insert_default()
+            .add(registered, remaining);
         if inst.status == InstanceStatus::Active {
             s.instances_active += 1;
             if let Some((cpu, mem)) = shape
@@ -122,10 +124,17 @@ pub fn sample(api: &Api) -> Sample {
             s.instances_in_use += 1;
         }
     }
-    s.per_zone = per_zone
-        .into_iter()
-        .map(|(z, c)| (z.to_string(), c))
-        .collect();
+    for (slot, capacity) in per_zone.into_iter().enumerate() {
+        let Some(capacity) = capacity else { continue };
+        let zone = match slot {
+            0 => "(none)",
+            _ => w.zone_name(ZoneId(slot as u32 - 1)),
+        };
+        s.per_zone
+            .entry(zone.to_string())
+            .or_default()
+            .merge(&capacity);
+    }
     s.services = w
         .services()
         .iter()
@@ -160,7 +169,7 @@ fn common_shape(shapes: &BTreeMap<(i64, i64), u64>) -> Option<(i64, i64)> {
 fn service_sample(
     api: &Api,
     svc: &ecsim_core::service::Service,
-    zones: &BTreeMap<ClusterId, Vec<String>>,
+    zones: &BTreeMap<ClusterId, Vec<ZoneId>>,
 ) -> ServiceSample {
     let sum = |f: fn(&ecsim_core::service::Deployment) -> u32| -> u32 {
         svc.deployments.iter().map(f).sum()
@@ -170,7 +179,7 @@ fn service_sample(
         .get(&svc.cluster)
         .into_iter()
         .flatten()
-        .map(|z| svc.running_in_zone(z))
+        .map(|z| svc.running_in_zone(*z))
         .collect();
     let max = per_zone.iter().max().copied().unwrap_or(0);
     let min = per_zone.iter().min().copied().unwrap_or(0);
@@ -185,20 +194,21 @@ fn service_sample(
     }
 }
 
-/// Each cluster's zones that have ACTIVE instances, in order: computed once per sample.
-fn active_zones(api: &Api) -> BTreeMap<ClusterId, Vec<String>> {
-    let mut seen: Vec<(ClusterId, &String)> = Vec::new();
-    for inst in api.engine.world().instances() {
-        if let (InstanceStatus::Active, Some(z)) = (inst.status, &inst.availability_zone)
+/// Each cluster's zones that have ACTIVE instances, in name order: computed once per sample.
+fn active_zones(api: &Api) -> BTreeMap<ClusterId, Vec<ZoneId>> {
+    let w = api.engine.world();
+    let mut seen: Vec<(ClusterId, ZoneId)> = Vec::new();
+    for inst in w.instances() {
+        if let (InstanceStatus::Active, Some(z)) = (inst.status, inst.zone)
             && !seen.contains(&(inst.cluster, z))
         {
             seen.push((inst.cluster, z));
         }
     }
-    seen.sort();
-    let mut zones: BTreeMap<ClusterId, Vec<String>> = BTreeMap::new();
+    seen.sort_by(|a, b| (a.0, w.zone_name(a.1)).cmp(&(b.0, w.zone_name(b.1))));
+    let mut zones: BTreeMap<ClusterId, Vec<ZoneId>> = BTreeMap::new();
     for (cluster, zone) in seen {
-        zones.entry(cluster).or_default().push(zone.clone());
+        zones.entry(cluster).or_default().push(zone);
     }
     zones
 }

@@ -118,12 +118,17 @@ impl Engine {
                 ),
             ],
         );
+        let zone = spec
+            .availability_zone
+            .as_deref()
+            .map(|z| self.world.zone_id(z));
         self.world.instances.push(Instance {
             id,
             cluster: spec.cluster,
             uuid,
             ec2_instance_id: ec2,
             availability_zone: spec.availability_zone,
+            zone,
             instance_type: spec.instance_type,
             status: InstanceStatus::Active,
             agent_connected: true,

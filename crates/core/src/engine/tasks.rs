@@ -342,7 +342,7 @@ impl Engine {
         let w = &mut self.world;
         let t = &w.tasks[id.index()];
         let Some((sid, dep)) = t.service else { return };
-        let zone = w.instances[t.instance.index()].availability_zone.as_deref();
+        let zone = w.instances[t.instance.index()].zone;
         let s = &mut w.services[sid.index()];
         let d = &mut s.deployments[dep];
         d.running_tasks = d.running_tasks.saturating_add_signed(delta);

@@ -33,11 +33,13 @@ impl Fixture {
             let attributes: Attributes =
                 [("ecs.availability-zone".to_string(), Some(zone.clone()))].into();
             let resources = Resources::new(cpu, memory_mib);
+            let zone_id = world.zone_id(&zone);
             world.instances.push(Instance {
                 id: InstanceId(i as u32),
                 cluster: ClusterId(0),
                 uuid: format!("{i:032x}"),
                 ec2_instance_id: format!("i-{i}"),
+                zone: Some(zone_id),
                 availability_zone: Some(zone),
                 instance_type: None,
                 status: InstanceStatus::Active,
