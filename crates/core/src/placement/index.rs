@@ -174,7 +174,7 @@ pub struct PlacementIndex {
     pools: BTreeMap<ClusterId, BTreeMap<Zone, Pool>>,
     filed: Vec<Option<Filed>>,
     /// cluster → group → zone → live tasks.
-    groups: BTreeMap<ClusterId, BTreeMap<String, GroupZones>>,
+    groups: Groups,
     /// The zone each instance's tasks are counted under.
     counted_zone: Vec<Zone>,
     /// The same zone, as its number in `zone_names` (what dense per-zone arrays index by).
@@ -415,7 +415,7 @@ impl PlacementIndex {
             .map(|t| world.task(*t))
             .filter(|t| t.desired_status != DesiredStatus::Stopped);
         for t in live {
-            let zones = group_zones_mut(&mut self.groups, inst.cluster, &t.group);
+            let zones = self.groups.get_or_insert(inst.cluster, &t.group);
             change(zone_counts_mut(zones, old), id, -1);
             change(zone_counts_mut(zones, new), id, 1);
         }
@@ -430,7 +430,7 @@ impl PlacementIndex {
             self.update(world, instance);
         }
         let zone = self.counted_zone_id[instance.index()];
-        let zones = group_zones_mut(&mut self.groups, inst.cluster, group);
+        let zones = self.groups.get_or_insert(inst.cluster, group);
         change(zone_counts_mut(zones, zone), instance, delta);
     }
 
@@ -444,7 +444,7 @@ impl PlacementIndex {
     /// read by count from then on (call it before each such placement: a zone the group
     /// reaches later gets its counts then).
     pub fn count_by_instance(&mut self, cluster: ClusterId, group: &str) {
-        let zones = self.groups.get_mut(&cluster).and_then(|g| g.get_mut(group));
+        let zones = self.groups.get_mut(cluster, group);
         for counts in zones.into_iter().flat_map(|z| z.values_mut()) {
             if counts.by_count.is_none() {
                 counts.by_count = Some(group_by_count(&counts.per_instance));
@@ -505,7 +505,7 @@ impl PlacementIndex {
         cluster: ClusterId,
         group: &str,
     ) -> impl Iterator<Item = (u32, u64, &[(InstanceId, u64)])> + '_ {
-        let zones = self.groups.get(&cluster).and_then(|g| g.get(group));
+        let zones = self.groups.get(cluster, group);
         zones
             .into_iter()
             .flatten()
@@ -524,7 +524,7 @@ impl PlacementIndex {
         let Some(plan) = Plan::of(strategies) else {
             return Indexed::NotIndexed;
         };
-        let group = self.groups.get(&cluster).and_then(|g| g.get(input.group));
+        let group = self.groups.get(cluster, input.group);
         let check = Check::new(self, world, input);
         let zones: Vec<ZoneView<'_>> = self
             .pools
@@ -626,18 +626,41 @@ impl<'a> Check<'a> {
     }
 }
 
-/// A group's zones, created empty on first use; looked up borrowed, so only a group's first
-/// task clones its name.
-fn group_zones_mut<'g>(
-    groups: &'g mut BTreeMap<ClusterId, BTreeMap<String, GroupZones>>,
-    cluster: ClusterId,
-    group: &str,
-) -> &'g mut GroupZones {
-    let groups = groups.entry(cluster).or_default();
-    if !groups.contains_key(group) {
-        groups.insert(group.to_string(), GroupZones::default());
+/// Per cluster and task group, the group's zones. The names map to places in one list, so a
+/// lookup that finds its group (every task's but the group's first) walks the names once and
+/// never clones one.
+#[derive(Clone, Debug, Default)]
+struct Groups {
+    places: BTreeMap<ClusterId, BTreeMap<String, usize>>,
+    zones: Vec<GroupZones>,
+}
+
+impl Groups {
+    fn place(&self, cluster: ClusterId, group: &str) -> Option<usize> {
+        self.places.get(&cluster)?.get(group).copied()
     }
-    groups.get_mut(group).expect("inserted above")
+
+    fn get(&self, cluster: ClusterId, group: &str) -> Option<&GroupZones> {
+        self.place(cluster, group).map(|at| &self.zones[at])
+    }
+
+    fn get_mut(&mut self, cluster: ClusterId, group: &str) -> Option<&mut GroupZones> {
+        self.place(cluster, group).map(|at| &mut self.zones[at])
+    }
+
+    /// The group's zones, created empty on first use.
+    fn get_or_insert(&mut self, cluster: ClusterId, group: &str) -> &mut GroupZones {
+        let names = self.places.entry(cluster).or_default();
+        let at = match names.get(group) {
+            Some(at) => *at,
+            None => {
+                self.zones.push(GroupZones::default());
+                names.insert(group.to_string(), self.zones.len() - 1);
+                self.zones.len() - 1
+            }
+        };
+        &mut self.zones[at]
+    }
 }
 
 /// One zone's counts of a group (by the zone's number), created empty on first use.
