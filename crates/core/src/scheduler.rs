@@ -199,16 +199,18 @@ fn rolling(
         // The healthy older tasks go one by one while the minimum allows, picked from the
         // index's counts (the reference mode keeps the general pass, as a check of this one).
         let k = (healthy - min_healthy).min(old_healthy) as usize;
-        let candidates = match all_healthy {
-            true => service.retiring.tasks().copied().collect(),
-            false => older(world, service, now, true),
-        };
+        // The healthy older tasks, read from the list in place (no copy per reconcile).
+        let candidates = service
+            .retiring
+            .tasks()
+            .copied()
+            .filter(|r| all_healthy || world.task(r.task).is_healthy(now));
         let victims = victims::pick(
             world,
             zones?,
             (service.cluster, &service.group()),
             &service.strategies,
-            (&unhealthy, &candidates),
+            (&unhealthy, candidates),
             k,
             rng,
         )?;

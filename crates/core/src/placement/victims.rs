@@ -110,6 +110,8 @@ struct Arrays {
     instance_load: Vec<u64>,
     /// CPU and memory the picked tasks give back, per instance.
     freed: Vec<(i64, i64)>,
+    /// The candidates as listed (`compact[i]` scores `tasks[i]`).
+    tasks: Vec<RetiringTask>,
 }
 
 impl Scratch {
@@ -148,14 +150,16 @@ impl Scratch {
         &mut self,
         (world, index): (&World, &PlacementIndex),
         (cluster, group): (ClusterId, &str),
-        candidates: &[RetiringTask],
+        candidates: impl Iterator<Item = RetiringTask>,
         needs: Needs,
     ) {
         self.begin(world.instances().len());
         let mut a = std::mem::take(&mut self.arrays);
         a.compact.clear();
+        a.tasks.clear();
+        a.tasks.extend(candidates);
         let mut distinct = 0;
-        for c in candidates {
+        for c in &a.tasks {
             let (local, new) = self.number(c.instance, distinct);
             distinct += usize::from(new);
             let (cpu, memory_mib) = if needs.available {
@@ -192,7 +196,7 @@ impl Scratch {
             }
         }
         a.alive.clear();
-        a.alive.extend(0..candidates.len() as u32);
+        a.alive.extend(0..a.tasks.len() as u32);
         self.arrays = a;
     }
 
@@ -225,7 +229,7 @@ pub fn pick(
     index: &PlacementIndex,
     group: (ClusterId, &str),
     strategies: &[Strategy],
-    (stopped, candidates): (&[RetiringTask], &[RetiringTask]),
+    (stopped, candidates): (&[RetiringTask], impl Iterator<Item = RetiringTask>),
     k: usize,
     rng: &mut RngStreams,
 ) -> Option<Vec<TaskId>> {
@@ -249,9 +253,9 @@ pub fn pick(
             .expect("a tied candidate is alive");
         a.alive.remove(place);
         let at = at as usize;
-        let zone = a.compact[at].zone;
-        scratch.forget(&candidates[at], zone);
-        picked.push(candidates[at].task);
+        let (zone, task) = (a.compact[at].zone, a.tasks[at]);
+        scratch.forget(&task, zone);
+        picked.push(task.task);
     }
     Some(picked)
 }
@@ -266,6 +270,7 @@ fn best_tied(a: &mut Arrays, levels: &[Level]) {
         zone_load,
         instance_load,
         freed,
+        ..
     } = a;
     tied.clear();
     tied.extend_from_slice(alive);
@@ -462,12 +467,12 @@ mod tests {
             // A pass before over other candidates: the numbers it left in the scratch are void.
             let _ = pick(
                 &f.world, &index, (ClusterId(0), group), &case.strategies,
-                (&[], &candidates[candidates.len() / 2..]), case.picks,
+                (&[], candidates[candidates.len() / 2..].iter().copied()), case.picks,
                 &mut RngStreams::new(case.seed ^ 1),
             );
             let got = pick(
                 &f.world, &index, (ClusterId(0), group), &case.strategies,
-                (stopped, candidates), case.picks, &mut rng_fast,
+                (stopped, candidates.iter().copied()), case.picks, &mut rng_fast,
             );
             let served = levels(&case.strategies).is_some();
             prop_assert_eq!(got.is_some(), served);
