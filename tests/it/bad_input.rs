@@ -269,3 +269,21 @@ fn run_task_with_an_unknown_task_definition_expects_client_exception() {
     let o = run_text("ghost-td", &text);
     assert_eq!(code(&o), 0, "{}", all_output(&o));
 }
+
+#[test]
+fn a_fleet_entry_the_api_rejects_is_a_run_error_naming_the_entry_and_field() {
+    // Valid YAML, but RegisterContainerInstance rejects the resource's value: the run stops at
+    // setup (exit 1) naming the entry, the operation, the exception and the field, once.
+    let fleet = "containerInstances:\n  - count: 3\n    instanceType: m5.large\n    totalResources:\n      - {name: SLOTS, integerValue: \"x\"}\n";
+    let o = run_text("bad-resource", &format!("{HEAD}{fleet}"));
+    assert_eq!(code(&o), 1, "{}", all_output(&o));
+    let out = all_output(&o);
+    let said = "s.yaml:4:5): register_container_instance failed: \
+                InvalidParameterException: totalResources[2].integerValue";
+    assert_eq!(out.matches(said).count(), 1, "{out}");
+    assert!(
+        out.contains("ERROR in containerInstances[0] at 0s"),
+        "{out}"
+    );
+    assert!(out.contains("instances: 0,"), "nothing registered: {out}");
+}

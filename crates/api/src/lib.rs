@@ -121,6 +121,24 @@ impl Api {
         ops::instances::register(self, body)
     }
 
+    /// `register_container_instance` from a request parsed with `parse_register_request`:
+    /// a fleet's setup parses what its instances' bodies share once, and registers each
+    /// instance from a copy with its own identity document.
+    pub fn register_container_instance_request(
+        &mut self,
+        request: requests::RegisterContainerInstance,
+    ) -> Result<InstanceId, ApiError> {
+        ops::instances::register_request(self, request)
+    }
+
+    /// A RegisterContainerInstance body parsed, or the error `register_container_instance`
+    /// gives for it.
+    pub fn parse_register_request(
+        body: &Value,
+    ) -> Result<requests::RegisterContainerInstance, ApiError> {
+        ops::parse(body)
+    }
+
     pub(crate) fn arns(&self) -> arn::Arns<'_> {
         arn::Arns::new(&self.config.region, &self.config.account_id)
     }

@@ -195,8 +195,41 @@ pub fn expand(
     region: &str,
     next_index: &mut dyn FnMut(&str) -> u64,
 ) -> Vec<Value> {
+    let r = registrations(entry, region, next_index);
+    r.documents.iter().map(|d| r.body(d)).collect()
+}
+
+/// An entry's RegisterContainerInstance bodies, as what they share and each instance's
+/// instanceIdentityDocument, in order.
+#[derive(Clone, Debug)]
+pub struct Registrations {
+    /// Every field of the body but the identity document.
+    pub shared: Value,
+    pub documents: Vec<String>,
+}
+
+impl Registrations {
+    /// One instance's body: the shared fields with its identity document after `cluster`.
+    pub fn body(&self, document: &str) -> Value {
+        let mut body = serde_json::Map::new();
+        for (key, value) in self.shared.as_object().into_iter().flatten() {
+            body.insert(key.clone(), value.clone());
+            if key == "cluster" {
+                body.insert("instanceIdentityDocument".into(), json!(document));
+            }
+        }
+        Value::Object(body)
+    }
+}
+
+/// The entry's registrations; `next_index(prefix)` numbers EC2 ids.
+pub fn registrations(
+    entry: &FleetEntry,
+    region: &str,
+    next_index: &mut dyn FnMut(&str) -> u64,
+) -> Registrations {
     let itype = entry.instance_type.as_deref().and_then(catalogue::lookup);
-    (0..entry.count)
+    let documents = (0..entry.count)
         .map(|i| {
             let zones = &entry.availability_zones;
             let az = zones
@@ -210,19 +243,20 @@ pub fn expand(
             if let Some(t) = &entry.instance_type {
                 doc["instanceType"] = json!(t);
             }
-            json!({
-                "cluster": entry.cluster,
-                "instanceIdentityDocument": doc.to_string(),
-                "totalResources": total_resources(entry, itype),
-                "attributes": attribute_list(entry, itype),
-                "versionInfo": entry.version_info.clone().unwrap_or_else(|| json!({
-                    "agentVersion": DEFAULT_AGENT_VERSION,
-                    "agentHash": "ecsim",
-                    "dockerVersion": "DockerVersion: 25.0.8",
-                })),
-            })
+            doc.to_string()
         })
-        .collect()
+        .collect();
+    let shared = json!({
+        "cluster": entry.cluster,
+        "totalResources": total_resources(entry, itype),
+        "attributes": attribute_list(entry, itype),
+        "versionInfo": entry.version_info.clone().unwrap_or_else(|| json!({
+            "agentVersion": DEFAULT_AGENT_VERSION,
+            "agentHash": "ecsim",
+            "dockerVersion": "DockerVersion: 25.0.8",
+        })),
+    });
+    Registrations { shared, documents }
 }
 
 /// Catalogue CPU, MEMORY (and GPU), then the entry's totalResources replacing by name.
@@ -275,4 +309,91 @@ fn attribute_list(entry: &FleetEntry, itype: Option<&InstanceType>) -> Value {
         })
         .collect();
     Value::Array(list)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecsim_api::{Api, ApiConfig};
+    use ecsim_core::engine::EngineConfig;
+
+    fn entry(total_resources: Option<Value>) -> FleetEntry {
+        FleetEntry {
+            cluster: "default".into(),
+            count: 4,
+            instance_type: Some("m5.large".into()),
+            availability_zones: vec!["us-east-1a".into(), "us-east-1b".into()],
+            attributes: vec![("team".into(), Some("web".into())), ("x".into(), None)],
+            version_info: None,
+            ec2_instance_id_prefix: Some("i-web".into()),
+            total_resources,
+            loc: crate::error::Loc::default(),
+        }
+    }
+
+    fn api() -> Api {
+        let mut api = Api::new(ApiConfig::default(), EngineConfig::default());
+        api.call("create_cluster", &json!({"clusterName": "default"}))
+            .expect("the cluster is created");
+        api
+    }
+
+    fn registrations_of(entry: &FleetEntry) -> Registrations {
+        let mut n = 0;
+        registrations(entry, "us-east-1", &mut |_| {
+            n += 1;
+            n
+        })
+    }
+
+    /// The setup registers each instance from a copy of the shared request: the same instances
+    /// (ids, zones, resources, attributes, drawn uuids) as each whole body through the API.
+    #[test]
+    fn a_shared_request_registers_what_each_body_registers() {
+        let extra = json!([{"name": "ports-pool", "type": "INTEGER", "integerValue": 7}]);
+        let r = registrations_of(&entry(Some(extra)));
+        let shared = Api::parse_register_request(&r.shared).expect("the shared fields parse");
+        let (mut by_body, mut by_request) = (api(), api());
+        for doc in &r.documents {
+            let body = r.body(doc);
+            by_body
+                .call("register_container_instance", &body)
+                .expect("registered");
+            let mut request = shared.clone();
+            request.instance_identity_document = Some(doc.clone());
+            by_request
+                .register_container_instance_request(request)
+                .expect("registered");
+        }
+        let instances = |api: &Api| format!("{:#?}", api.engine.world().instances());
+        assert_eq!(by_body.engine.world().instances().len(), 4);
+        assert_eq!(instances(&by_body), instances(&by_request));
+    }
+
+    /// A body keeps its fields in the order a client writes them, the identity document after
+    /// the cluster, and the document names the instance's zone and EC2 id.
+    #[test]
+    fn each_body_is_the_shared_fields_with_its_document() {
+        let r = registrations_of(&entry(None));
+        let body = r.body(&r.documents[1]);
+        let keys: Vec<&str> = body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "cluster",
+                "instanceIdentityDocument",
+                "totalResources",
+                "attributes",
+                "versionInfo"
+            ]
+        );
+        let doc: Value = serde_json::from_str(&r.documents[1]).unwrap();
+        assert_eq!(doc["availabilityZone"], "us-east-1b");
+        assert_eq!(doc["instanceId"], "i-web-2");
+    }
 }

@@ -195,9 +195,20 @@ impl Runner<'_> {
         }
         for (i, entry) in s.fleet.iter().enumerate() {
             let what = format!("containerInstances[{i}]");
-            for body in self.expand(entry) {
+            let fleet = self.registrations(entry);
+            // Parsed once for the entry; when it does not parse, each instance's body goes
+            // through the API, which reports the error as a call would.
+            let shared = Api::parse_register_request(&fleet.shared);
+            for doc in &fleet.documents {
                 let op = "register_container_instance";
-                let registered = self.traced(op, |api| api.register_container_instance(&body));
+                let registered = self.traced(op, |api| match &shared {
+                    Ok(request) => {
+                        let mut request = request.clone();
+                        request.instance_identity_document = Some(doc.clone());
+                        api.register_container_instance_request(request)
+                    }
+                    Err(_) => api.register_container_instance(&fleet.body(doc)),
+                });
                 self.setup_result(&what, Some(entry.loc), op, registered)?;
             }
         }
@@ -217,14 +228,14 @@ impl Runner<'_> {
         Ok(())
     }
 
-    fn expand(&mut self, entry: &crate::model::FleetEntry) -> Vec<Value> {
+    fn registrations(&mut self, entry: &crate::model::FleetEntry) -> crate::fleet::Registrations {
         let counters = &mut self.ec2_counters;
         let mut next = |prefix: &str| {
             let c = counters.entry(prefix.to_string()).or_insert(0);
             *c += 1;
             *c
         };
-        crate::fleet::expand(entry, &self.scenario.region, &mut next)
+        crate::fleet::registrations(entry, &self.scenario.region, &mut next)
     }
 
     fn setup_call(

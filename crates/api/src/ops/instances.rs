@@ -24,7 +24,14 @@ pub(super) fn register_container_instance(api: &mut Api, body: &Value) -> Result
 /// RegisterContainerInstance without its response: the instance registered, or the one already
 /// registered under the identity document's EC2 id.
 pub(crate) fn register(api: &mut Api, body: &Value) -> Result<InstanceId, ApiError> {
-    let req: RegisterContainerInstance = parse(body)?;
+    register_request(api, parse(body)?)
+}
+
+/// `register` from the parsed request.
+pub(crate) fn register_request(
+    api: &mut Api,
+    req: RegisterContainerInstance,
+) -> Result<InstanceId, ApiError> {
     let cluster = api.cluster(req.cluster.as_deref())?;
     let doc = identity_document(req.instance_identity_document.as_deref())?;
     let ec2_id = doc_field(&doc, "instanceId");
@@ -44,7 +51,7 @@ pub(crate) fn register(api: &mut Api, body: &Value) -> Result<InstanceId, ApiErr
         eni_limit: instance_type.as_deref().and_then(api.config.eni_limit_of),
         instance_type,
         resources,
-        attributes: attributes(req.attributes.as_deref().unwrap_or(&[]))?,
+        attributes: attributes(req.attributes.unwrap_or_default())?,
         version_info: version_info(req.version_info.unwrap_or_default()),
     };
     Ok(api.engine.register_instance(spec))
@@ -71,7 +78,7 @@ fn version_info(v: VersionInfoShape) -> VersionInfo {
     }
 }
 
-fn attributes(list: &[AttributeShape]) -> Result<Attributes, ApiError> {
+fn attributes(list: Vec<AttributeShape>) -> Result<Attributes, ApiError> {
     let mut out = Attributes::new();
     for a in list {
         if a.name.is_empty() || a.name.len() > 128 {
@@ -79,7 +86,7 @@ fn attributes(list: &[AttributeShape]) -> Result<Attributes, ApiError> {
                 "Attribute name must be 1-128 characters.",
             ));
         }
-        out.insert(a.name.clone(), a.value.clone());
+        out.insert(a.name, a.value);
     }
     Ok(out)
 }

@@ -35,7 +35,7 @@ pub struct VersionInfoShape {
     pub docker_version: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RegisterContainerInstance {
     pub cluster: Option<String>,
