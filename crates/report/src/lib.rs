@@ -9,9 +9,8 @@ pub mod compare;
 pub mod explain;
 pub mod html;
 
-use ecsim_api::render::resources_json;
 use ecsim_core::engine::PlacementFailure;
-use ecsim_core::resources::Resources;
+use ecsim_core::resources::{Gpus, ResourceValue, Resources};
 use ecsim_core::time::SimDuration;
 use ecsim_core::trace::{FieldRef, TraceRecord};
 use ecsim_scenario::{RunOutput, Scenario};
@@ -166,25 +165,25 @@ fn instances(out: &RunOutput) -> Vec<Value> {
         .collect()
 }
 
-/// `{"CPU": 2048, "MEMORY": 7680, "GPU": 1, ...}`: the numeric resources by name.
+/// `{"CPU": 2048, "MEMORY": 7680, "GPU": 1, ...}`: the numeric resources by name, in the
+/// order DescribeContainerInstances lists them (GPUs by count; string sets left out).
 fn resource_totals(r: &Resources) -> Value {
     let mut o = Map::new();
-    for res in resources_json(r).as_array().into_iter().flatten() {
-        let Some(name) = res.get("name").and_then(Value::as_str) else {
-            continue;
+    o.insert("CPU".into(), json!(r.cpu));
+    o.insert("MEMORY".into(), json!(r.memory_mib));
+    match &r.gpus {
+        Some(Gpus::Count(n)) => o.insert("GPU".into(), json!(n)),
+        Some(Gpus::Ids(ids)) => o.insert("GPU".into(), json!(ids.len())),
+        None => None,
+    };
+    for c in &r.custom {
+        let value = match &c.value {
+            ResourceValue::Integer(v) | ResourceValue::Long(v) => json!(v),
+            ResourceValue::Double(v) => json!(v),
+            ResourceValue::StringSet(ids) if c.name == "GPU" => json!(ids.len()),
+            ResourceValue::StringSet(_) => continue,
         };
-        let value = ["integerValue", "longValue", "doubleValue"]
-            .iter()
-            .find_map(|k| res.get(*k));
-        if let Some(v) = value {
-            o.insert(name.to_string(), v.clone());
-        } else if name == "GPU" {
-            let n = res
-                .get("stringSetValue")
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len);
-            o.insert(name.to_string(), json!(n));
-        }
+        o.insert(c.name.clone(), value);
     }
     Value::Object(o)
 }
@@ -437,8 +436,64 @@ fn totals(s: &mut String, scenario: &Scenario, out: &RunOutput) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ecsim_core::resources::CustomResource;
     use ecsim_core::time::SimTime;
     use ecsim_core::trace::Trace;
+
+    /// The totals as read off the rendered DescribeContainerInstances list: every resource
+    /// with a number, and GPUs counted.
+    fn totals_from_rendered(r: &Resources) -> Value {
+        let mut o = Map::new();
+        for res in ecsim_api::render::resources_json(r)
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let name = res["name"].as_str().expect("a name").to_string();
+            let number = ["integerValue", "longValue", "doubleValue"]
+                .iter()
+                .find_map(|k| res.get(*k));
+            match (number, name.as_str()) {
+                (Some(v), _) => o.insert(name, v.clone()),
+                (None, "GPU") => o.insert(
+                    name,
+                    json!(res["stringSetValue"].as_array().map_or(0, Vec::len)),
+                ),
+                (None, _) => None,
+            };
+        }
+        Value::Object(o)
+    }
+
+    #[test]
+    fn resource_totals_are_the_rendered_numbers_in_order() {
+        let custom = |name: &str, value| CustomResource {
+            name: name.into(),
+            value,
+        };
+        let mut r = Resources::new(2048, 7680);
+        r.ports_tcp.insert(8080);
+        let mut cases = vec![r.clone()];
+        r.gpus = Some(Gpus::Count(2));
+        r.custom = vec![
+            custom("SLOTS", ResourceValue::Integer(7)),
+            custom("BYTES", ResourceValue::Long(1 << 40)),
+            custom("RATIO", ResourceValue::Double(0.5)),
+            custom("ZONES", ResourceValue::StringSet(vec!["a".into()])),
+            custom("CPU", ResourceValue::Integer(1)),
+        ];
+        cases.push(r.clone());
+        r.gpus = Some(Gpus::Ids(["g0", "g1", "g2"].map(String::from).into()));
+        cases.push(r);
+        for r in &cases {
+            let (ours, rendered) = (resource_totals(r), totals_from_rendered(r));
+            assert_eq!(ours.to_string(), rendered.to_string());
+        }
+        assert_eq!(
+            resource_totals(&cases[2]).to_string(),
+            r#"{"CPU":1,"MEMORY":7680,"GPU":3,"SLOTS":7,"BYTES":1099511627776,"RATIO":0.5}"#
+        );
+    }
 
     /// Every line written field by field is the text of the record's JSON object, whatever
     /// its strings hold; records whose keys repeat or reuse `t`/`event` take the object's form.
