@@ -173,6 +173,9 @@ pub struct PlacementIndex {
     /// cluster → zone → placeable instances.
     pools: BTreeMap<ClusterId, BTreeMap<Zone, Pool>>,
     filed: Vec<Option<Filed>>,
+    /// Each instance's filed (CPU, memory MiB), dense and small for the placement checks,
+    /// which mostly fail on them; `UNFILED` for an instance not filed.
+    amounts: Vec<(i64, i64)>,
     /// cluster → group → zone → live tasks.
     groups: Groups,
     /// The zone each instance's tasks are counted under.
@@ -201,6 +204,15 @@ pub enum Indexed {
     /// No instance passes every filter.
     Nowhere,
     At(InstanceId),
+}
+
+/// The compact amounts of an instance not filed: no requirement is above them, so the
+/// placement checks read its record.
+const UNFILED: (i64, i64) = (i64::MAX, i64::MAX);
+
+/// Whether the compact amounts `(cpu, memory MiB)` cover `needs` (the same pair).
+fn covers((cpu, memory_mib): (i64, i64), needs: (i64, i64)) -> bool {
+    cpu >= needs.0 && memory_mib >= needs.1
 }
 
 /// The instance's zone bucket, borrowed (a present attribute without a value is "").
@@ -272,6 +284,7 @@ impl PlacementIndex {
         if self.filed.len() <= i {
             let none = self.intern(&None);
             self.filed.resize(i + 1, None);
+            self.amounts.resize(i + 1, UNFILED);
             self.counted_zone.resize(i + 1, None);
             self.counted_zone_id.resize(i + 1, none);
         }
@@ -292,6 +305,7 @@ impl PlacementIndex {
             return;
         }
         if let Some(old) = self.filed[i].take() {
+            self.amounts[i] = UNFILED;
             self.unfile(id, old);
         }
         if placeable {
@@ -309,6 +323,7 @@ impl PlacementIndex {
             pool.member_bits.insert(id);
             file_amount(&mut pool.by_memory, (new.memory_mib, new.cpu), id);
             file_amount(&mut pool.by_cpu, (new.cpu, new.memory_mib), id);
+            self.amounts[i] = (new.cpu, new.memory_mib);
             self.filed[i] = Some(new);
         }
     }
@@ -321,12 +336,15 @@ impl PlacementIndex {
         for inst in world.instances() {
             let placeable = inst.status == InstanceStatus::Active && inst.agent_connected;
             let filed = self.filed.get(inst.id.index()).and_then(Option::as_ref);
+            let compact = self.amounts.get(inst.id.index()).copied();
             let agrees = match filed {
-                None => !placeable,
+                None => !placeable && compact.is_none_or(|a| a == UNFILED),
                 Some(f) => {
+                    let remaining = (inst.remaining.cpu, inst.remaining.memory_mib);
                     placeable
                         && f.cluster == inst.cluster
-                        && (f.cpu, f.memory_mib) == (inst.remaining.cpu, inst.remaining.memory_mib)
+                        && (f.cpu, f.memory_mib) == remaining
+                        && compact == Some(remaining)
                 }
             };
             if !agrees {
@@ -356,6 +374,7 @@ impl PlacementIndex {
         let (memory_mib, cpu) = (inst.remaining.memory_mib, inst.remaining.cpu);
         let (old_memory_mib, old_cpu) = (f.memory_mib, f.cpu);
         (f.memory_mib, f.cpu) = (memory_mib, cpu);
+        self.amounts[id.index()] = (cpu, memory_mib);
         let f = self.filed[id.index()].as_ref().expect("filed above");
         let pool = self
             .pools
@@ -552,7 +571,8 @@ impl PlacementIndex {
             (Then::Instance, 0) => vec![Part::Ranked(non_holders(&zones))],
             _ => zones.iter().map(|z| z.part(plan.then, best)).collect(),
         };
-        let tied = Union::new(parts);
+        let needs = (input.requirement.cpu, input.requirement.memory_mib);
+        let tied = Union::new(parts, &self.amounts, needs);
         match strategy::tie_break(&tied, |id| check.fits(id), rng) {
             Some(id) => Indexed::At(id),
             None => Indexed::Nowhere,
@@ -593,12 +613,11 @@ impl<'a> Check<'a> {
     }
 
     fn fits(&self, id: InstanceId) -> bool {
-        let needs = &self.input.requirement;
         // The index's copy of the amounts (the `index-amounts` audit keeps it equal to the
         // world's) rejects most instances a walk meets without reading their records.
-        if let Some(Some(f)) = self.index.filed.get(id.index())
-            && (f.cpu < needs.cpu || f.memory_mib < needs.memory_mib)
-        {
+        let needs = &self.input.requirement;
+        let compact = self.index.amounts.get(id.index()).copied();
+        if !covers(compact.unwrap_or(UNFILED), (needs.cpu, needs.memory_mib)) {
             return false;
         }
         let inst = self.world.instance(id);
@@ -962,7 +981,7 @@ impl Part<'_> {
     }
 
     /// Appends the members `valid` accepts, in id order.
-    fn push_valid(&self, valid: &dyn Fn(InstanceId) -> bool, out: &mut Vec<InstanceId>) {
+    fn push_valid(&self, valid: &impl Fn(InstanceId) -> bool, out: &mut Vec<InstanceId>) {
         let keep = |id: &InstanceId| valid(*id);
         match self {
             Part::Ids(ids) => out.extend(ids.iter().copied().filter(keep)),
@@ -997,6 +1016,11 @@ struct Union<'a> {
     draws: Cell<u32>,
     /// Every member in id order, listed once a draw has missed (small sets only).
     merged: OnceCell<Sorted>,
+    /// The index's compact amounts and the task's requirement: listing the valid members
+    /// skips those without the CPU or memory before asking the full check.
+    amounts: &'a [(i64, i64)],
+    /// The task's (CPU, memory MiB).
+    needs: (i64, i64),
 }
 
 /// A tied set of several parts with at most this many members is merged into one list after
@@ -1005,12 +1029,25 @@ struct Union<'a> {
 const MERGE_AT_MOST: usize = 128;
 
 impl<'a> Union<'a> {
-    fn new(parts: Vec<Part<'a>>) -> Union<'a> {
+    fn new(parts: Vec<Part<'a>>, amounts: &'a [(i64, i64)], needs: (i64, i64)) -> Union<'a> {
         Union {
             parts,
             draws: Cell::new(0),
             merged: OnceCell::new(),
+            amounts,
+            needs,
         }
+    }
+
+    /// The members `keep` accepts, in id order.
+    fn listed(&self, keep: impl Fn(InstanceId) -> bool) -> Vec<InstanceId> {
+        let mut ids = Vec::new();
+        for part in &self.parts {
+            part.push_valid(&keep, &mut ids);
+        }
+        // Each part is in id order: a stable sort merges the runs instead of sorting anew.
+        ids.sort();
+        ids
     }
 
     fn count_le(&self, id: InstanceId) -> usize {
@@ -1032,7 +1069,7 @@ impl TieSet for Union<'_> {
         let draws = self.draws.get();
         self.draws.set(draws + 1);
         if draws > 0 && self.len() <= MERGE_AT_MOST {
-            return self.merged.get_or_init(|| self.valid(&|_| true))[r];
+            return self.merged.get_or_init(|| self.listed(|_| true))[r];
         }
         let mut lo = 0u32;
         let mut hi = self
@@ -1054,13 +1091,11 @@ impl TieSet for Union<'_> {
     }
 
     fn valid(&self, valid: &dyn Fn(InstanceId) -> bool) -> Vec<InstanceId> {
-        let mut ids = Vec::new();
-        for part in &self.parts {
-            part.push_valid(valid, &mut ids);
-        }
-        // Each part is in id order: a stable sort merges the runs instead of sorting anew.
-        ids.sort();
-        ids
+        let has_room = |id: InstanceId| {
+            let compact = self.amounts.get(id.index()).copied();
+            covers(compact.unwrap_or(UNFILED), self.needs)
+        };
+        self.listed(|id| has_room(id) && valid(id))
     }
 }
 
@@ -1083,15 +1118,39 @@ mod tests {
         Part::Ranked(tied.ranked())
     }
 
+    /// Listing the valid members skips those whose compact amounts lack the CPU or the memory
+    /// (or are unfiled: never skipped) before the full check; draws still see every member.
+    #[test]
+    fn valid_members_are_those_with_room_that_pass_the_check() {
+        let a = ids(&[1, 4, 9]);
+        let mut amounts = vec![(1024, 2048); 21];
+        amounts[4] = (256, 2048);
+        amounts[5] = (1024, 100);
+        amounts[9] = UNFILED;
+        let tied = Union::new(
+            vec![Part::Ids(&a), Part::Owned(ids(&[5, 6, 20]))],
+            &amounts,
+            (512, 1024),
+        );
+        assert_eq!(tied.valid(&|_| true), ids(&[1, 6, 9, 20]));
+        assert_eq!(tied.valid(&|id| id.0 != 6), ids(&[1, 9, 20]));
+        assert_eq!(tied.len(), 6);
+        assert_eq!(tied.nth(1), InstanceId(4));
+    }
+
     #[test]
     fn union_selects_in_id_order_across_parts() {
         let a = ids(&[1, 4, 9]);
         let union = || {
-            Union::new(vec![
-                Part::Ids(&a),
-                non_holding(&[0, 2, 3, 5, 8, 12], &[3, 8]),
-                Part::Owned(ids(&[6, 20])),
-            ])
+            Union::new(
+                vec![
+                    Part::Ids(&a),
+                    non_holding(&[0, 2, 3, 5, 8, 12], &[3, 8]),
+                    Part::Owned(ids(&[6, 20])),
+                ],
+                &[],
+                (0, 0),
+            )
         };
         let tied = union();
         let expected = ids(&[0, 1, 2, 4, 5, 6, 9, 12, 20]);
@@ -1121,7 +1180,7 @@ mod tests {
             .map(|i| InstanceId(2 * i))
             .collect();
         let odds: Sorted = (0..3).map(|i| InstanceId(2 * i + 1)).collect();
-        let tied = Union::new(vec![Part::Ids(&evens), Part::Ids(&odds)]);
+        let tied = Union::new(vec![Part::Ids(&evens), Part::Ids(&odds)], &[], (0, 0));
         let all = tied.valid(&|_| true);
         assert_eq!(all.len(), MERGE_AT_MOST + 3);
         for (r, id) in all.iter().enumerate() {
@@ -1147,9 +1206,10 @@ mod tests {
             for kind in 0..3 {
                 let mut expected = Vec::new();
                 part(kind).push_valid(&|_| true, &mut expected);
-                let lone = Union::new(vec![part(kind)]);
+                let lone = Union::new(vec![part(kind)], &[], (0, 0));
                 // A fresh union per rank: its first draw bisects.
-                let bisected = || Union::new(vec![part(kind), Part::Owned(Vec::new())]);
+                let bisected =
+                    || Union::new(vec![part(kind), Part::Owned(Vec::new())], &[], (0, 0));
                 for (r, id) in expected.iter().enumerate() {
                     assert_eq!(lone.nth(r), *id, "rank {r} of part {kind}, held {held:?}");
                     assert_eq!(bisected().nth(r), *id, "rank {r} bisected, held {held:?}");
