@@ -138,6 +138,8 @@ impl Pool {
 struct Filed {
     cluster: ClusterId,
     zone: Zone,
+    /// Its pool's place in `PlacementIndex::pool_list`.
+    pool: usize,
     memory_mib: i64,
     cpu: i64,
 }
@@ -170,8 +172,10 @@ type GroupZones = BTreeMap<u32, GroupZone>;
 
 #[derive(Clone, Debug, Default)]
 pub struct PlacementIndex {
-    /// cluster → zone → placeable instances.
-    pools: BTreeMap<ClusterId, BTreeMap<Zone, Pool>>,
+    /// cluster → zone → the place in `pool_list` of the zone's placeable instances (the
+    /// filing keeps each instance's place: a re-filing looks up no zone name).
+    pools: BTreeMap<ClusterId, BTreeMap<Zone, usize>>,
+    pool_list: Vec<Pool>,
     filed: Vec<Option<Filed>>,
     /// Each instance's filed (CPU, memory MiB), dense and small for the placement checks,
     /// which mostly fail on them; `UNFILED` for an instance not filed.
@@ -309,16 +313,17 @@ impl PlacementIndex {
             self.unfile(id, old);
         }
         if placeable {
+            let zone = zone.map(str::to_string);
+            let at = self.pool_at(inst.cluster, &zone);
             let new = Filed {
                 cluster: inst.cluster,
-                zone: zone.map(str::to_string),
+                zone,
+                pool: at,
                 memory_mib,
                 cpu,
             };
-            let zone_id = self.counted_zone_id[i];
-            let zones = self.pools.entry(new.cluster).or_default();
-            let pool = zones.entry(new.zone.clone()).or_default();
-            pool.zone_id = zone_id;
+            let pool = &mut self.pool_list[at];
+            pool.zone_id = self.counted_zone_id[i];
             insert_sorted(&mut pool.members, id);
             pool.member_bits.insert(id);
             file_amount(&mut pool.by_memory, (new.memory_mib, new.cpu), id);
@@ -375,12 +380,7 @@ impl PlacementIndex {
         let (old_memory_mib, old_cpu) = (f.memory_mib, f.cpu);
         (f.memory_mib, f.cpu) = (memory_mib, cpu);
         self.amounts[id.index()] = (cpu, memory_mib);
-        let f = self.filed[id.index()].as_ref().expect("filed above");
-        let pool = self
-            .pools
-            .get_mut(&f.cluster)
-            .and_then(|z| z.get_mut(&f.zone))
-            .expect("a filed instance is in its pool");
+        let pool = &mut self.pool_list[f.pool];
         let memory = ((old_memory_mib, old_cpu), (memory_mib, cpu));
         refile_amount(
             &mut pool.by_memory,
@@ -398,11 +398,7 @@ impl PlacementIndex {
     }
 
     fn unfile(&mut self, id: InstanceId, old: Filed) {
-        if let Some(pool) = self
-            .pools
-            .get_mut(&old.cluster)
-            .and_then(|z| z.get_mut(&old.zone))
-        {
+        if let Some(pool) = self.pool_list.get_mut(old.pool) {
             remove_sorted(&mut pool.members, id);
             pool.member_bits.remove(id);
             let (memory_mib, cpu) = (old.memory_mib, old.cpu);
@@ -418,6 +414,19 @@ impl PlacementIndex {
                 id,
                 filed_amount(&self.filed, |f| f.memory_mib),
             );
+        }
+    }
+
+    /// The place in `pool_list` of the pool of `(cluster, zone)`, made empty on first use.
+    fn pool_at(&mut self, cluster: ClusterId, zone: &Zone) -> usize {
+        let zones = self.pools.entry(cluster).or_default();
+        match zones.get(zone) {
+            Some(at) => *at,
+            None => {
+                self.pool_list.push(Pool::default());
+                zones.insert(zone.clone(), self.pool_list.len() - 1);
+                self.pool_list.len() - 1
+            }
         }
     }
 
@@ -550,7 +559,8 @@ impl PlacementIndex {
             .get(&cluster)
             .into_iter()
             .flatten()
-            .map(|(_, pool)| {
+            .map(|(_, at)| {
+                let pool = &self.pool_list[*at];
                 let counts = group.and_then(|g| g.get(&pool.zone_id));
                 ZoneView {
                     pool,
@@ -1245,7 +1255,7 @@ mod tests {
                 } else {
                     index.update_amounts(&f.world, InstanceId(i as u32));
                 }
-                for pool in index.pools.values().flat_map(BTreeMap::values) {
+                for pool in &index.pool_list {
                     for (by, field) in [(&pool.by_memory, BinpackField::Memory), (&pool.by_cpu, BinpackField::Cpu)] {
                         for (amount, bucket) in by {
                             let mut others = Vec::new();
