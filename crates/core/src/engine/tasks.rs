@@ -373,8 +373,7 @@ impl Engine {
         }
         self.world.leave_group(id);
         let t = self.world.task(id);
-        let (group, inst) = (t.group.clone(), t.instance);
-        self.index.count_task(&self.world, &group, inst, -1);
+        self.index.count_task(&self.world, &t.group, t.instance, -1);
     }
 
     /// Whether a task is in `status` on its way to RUNNING (and not being stopped).
