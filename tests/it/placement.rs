@@ -1093,3 +1093,37 @@ fn member_of_follows_attribute_changes() {
     let r = run(&mut api);
     assert_eq!(task_arns(&r).len(), 0, "no dedicated instance left: {r}");
 }
+
+/// The index keeps memberOf verdicts until an instance's description changes; an agent update
+/// is such a change: the next placement must see the new version.
+#[test]
+fn member_of_follows_agent_updates() {
+    let mut api = api_seeded(5);
+    let old = Inst::new("i-old", 4096, 4096)
+        .agent("1.50.0")
+        .register(&mut api);
+    register_td(&mut api, td("web", 10, 10));
+    let run = |api: &mut Api| {
+        ok(
+            api,
+            "run_task",
+            json!({"taskDefinition": "web", "count": 1,
+                   "placementConstraints": [{"type": "memberOf", "expression": "agentVersion >= 1.60.0"}]}),
+        )
+    };
+    assert_eq!(task_arns(&run(&mut api)).len(), 0, "1.50.0 is too old");
+    ok(
+        &mut api,
+        "update_container_agent",
+        json!({"containerInstance": old}),
+    );
+    // The default agent-update delay is 60 s; before it, the old version still counts.
+    advance_to(&mut api, 59_999);
+    assert_eq!(task_arns(&run(&mut api)).len(), 0, "not updated yet");
+    advance_to(&mut api, 60_000);
+    assert_eq!(
+        placed_on(&run(&mut api)),
+        old,
+        "updated to the latest version"
+    );
+}

@@ -29,6 +29,9 @@ pub struct World {
     pub(crate) ec2_ids: BTreeMap<ClusterId, BTreeMap<String, Vec<InstanceId>>>,
     /// The Availability Zones instances registered in, numbered in order of first sight.
     pub(crate) zones: Vec<String>,
+    /// Moves whenever an instance's attributes, agent connection or agent version change: what
+    /// a memberOf expression that looks at no task reads, besides fields that never change.
+    pub(crate) description_epoch: u64,
 }
 
 impl World {
@@ -47,6 +50,11 @@ impl World {
     /// The name of a zone the world numbered.
     pub fn zone_name(&self, id: ZoneId) -> &str {
         &self.zones[id.index()]
+    }
+    /// The count of changes to instances' attributes, agent connections and agent versions so
+    /// far: a memberOf verdict that looks at no task holds while it stays the same.
+    pub fn description_epoch(&self) -> u64 {
+        self.description_epoch
     }
     /// How many zones the world has numbered: every `ZoneId` is below it.
     pub fn zone_count(&self) -> usize {

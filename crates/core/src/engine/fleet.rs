@@ -169,7 +169,7 @@ impl Engine {
             self.stop_now(t, cause.clone());
         }
         self.set_instance_status(id, InstanceStatus::Inactive);
-        self.instance_mut(id).agent_connected = false;
+        self.describe_instance(id).agent_connected = false;
         Ok(())
     }
 
@@ -220,7 +220,7 @@ impl Engine {
         if current.agent_connected == connected || current.status == InstanceStatus::Inactive {
             return;
         }
-        let inst = self.instance_mut(id);
+        let inst = self.describe_instance(id);
         inst.agent_connected = connected;
         let ec2 = inst.ec2_instance_id.clone();
         self.record(
@@ -253,7 +253,7 @@ impl Engine {
         for t in live {
             self.stop_now(t, cause.clone());
         }
-        self.instance_mut(id).agent_connected = false;
+        self.describe_instance(id).agent_connected = false;
         self.set_instance_status(id, InstanceStatus::Inactive);
     }
 
@@ -296,7 +296,7 @@ impl Engine {
         if current.status == InstanceStatus::Inactive || !pending {
             return;
         }
-        let inst = self.instance_mut(id);
+        let inst = self.describe_instance(id);
         inst.agent_update_status = Some(AgentUpdateStatus::Updated);
         inst.version_info.agent_version = Some(LATEST_AGENT_VERSION.into());
         let ec2 = inst.ec2_instance_id.clone();
@@ -317,7 +317,7 @@ impl Engine {
             ("name", name.into()),
             ("value", value.clone().unwrap_or_default().into()),
         ];
-        self.instance_mut(id)
+        self.describe_instance(id)
             .attributes
             .insert(name.to_string(), value);
         self.record("AttributePut", fields);
@@ -332,7 +332,7 @@ impl Engine {
             return;
         }
         let ec2 = self.world.instance(id).ec2_instance_id.clone();
-        self.instance_mut(id).attributes.remove(name);
+        self.describe_instance(id).attributes.remove(name);
         let cluster = self.world.instance(id).cluster;
         self.index.update(&self.world, id);
         self.wake_services(cluster);
@@ -392,6 +392,14 @@ impl Engine {
         let inst = &mut self.world.instances[id.index()];
         inst.version += 1;
         inst
+    }
+
+    /// The instance, for a change to what memberOf expressions that look at no task read (its
+    /// attributes, agent connection or agent version): also moves the world's
+    /// `description_epoch`, which the index's memberOf verdicts are kept under.
+    pub(crate) fn describe_instance(&mut self, id: InstanceId) -> &mut Instance {
+        self.world.description_epoch += 1;
+        self.instance_mut(id)
     }
 
     /// Whether any task on the instance is not yet STOPPED.

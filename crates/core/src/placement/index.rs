@@ -189,15 +189,16 @@ pub struct PlacementIndex {
     /// Every zone bucket seen, numbered in order of first sight.
     zone_names: Vec<Zone>,
     /// memberOf verdicts for expression lists that look at no task: the lists' sources, and
-    /// per instance the version it was judged at (0: never) with the verdict. An instance's
-    /// version moves with every change to it, so a verdict is reused only while it holds.
+    /// per instance the world's description epoch it was judged at, plus one (0: never), with
+    /// the verdict. The epoch moves with every change such an expression can see (attributes,
+    /// agent connection and version), so a verdict is reused only while it holds.
     member_of_memo: RefCell<Vec<MemberOfVerdicts>>,
     /// What `victims::pick` reuses from one pass to the next.
     pub(super) victims_scratch: RefCell<super::victims::Scratch>,
 }
 
-/// One memberOf expression list (its sources) and, per instance, the version it was judged at
-/// (0: never) with the verdict.
+/// One memberOf expression list (its sources) and, per instance, the description epoch it was
+/// judged at plus one (0: never) with the verdict.
 type MemberOfVerdicts = (Vec<String>, Vec<(u64, bool)>);
 
 /// What the index says about one placement.
@@ -593,7 +594,8 @@ impl PlacementIndex {
 /// Whether an instance passes every filter, for one placement. CPU and memory are compared
 /// first: they reject most of the instances a walk meets (full ones), and `filters::check` would
 /// reject those too. memberOf expressions that look at no task are judged last, once per
-/// instance version (the index's memo), since evaluating them is the costly part.
+/// instance until an instance's description changes (the index's memo), since evaluating them
+/// is the costly part.
 struct Check<'a> {
     index: &'a PlacementIndex,
     world: &'a World,
@@ -638,19 +640,20 @@ impl<'a> Check<'a> {
             && self.memo.is_none_or(|slot| self.member_of(slot, inst))
     }
 
-    /// The memberOf verdict from the memo, judged afresh when the instance changed since.
+    /// The memberOf verdict from the memo, judged afresh when a description changed since.
     fn member_of(&self, slot: usize, inst: &Instance) -> bool {
         let mut memo = self.index.member_of_memo.borrow_mut();
         let verdicts = &mut memo[slot].1;
         if verdicts.len() <= inst.id.index() {
             verdicts.resize(inst.id.index() + 1, (0, false));
         }
+        let judged = self.world.description_epoch() + 1;
         let (at, ok) = verdicts[inst.id.index()];
-        if at == inst.version {
+        if at == judged {
             return ok;
         }
         let ok = filters::constraints::member_of(self.world, inst, self.input).is_none();
-        verdicts[inst.id.index()] = (inst.version, ok);
+        verdicts[inst.id.index()] = (judged, ok);
         ok
     }
 }
