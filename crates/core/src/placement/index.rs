@@ -215,8 +215,10 @@ pub enum Indexed {
 /// placement checks read its record.
 const UNFILED: (i64, i64) = (i64::MAX, i64::MAX);
 
-/// Whether the compact amounts `(cpu, memory MiB)` cover `needs` (the same pair).
-fn covers((cpu, memory_mib): (i64, i64), needs: (i64, i64)) -> bool {
+/// Whether `id`'s compact amounts `(cpu, memory MiB)` cover `needs` (the same pair); an
+/// instance without them (unfiled) is not ruled out here.
+fn has_room(amounts: &[(i64, i64)], id: InstanceId, needs: (i64, i64)) -> bool {
+    let (cpu, memory_mib) = amounts.get(id.index()).copied().unwrap_or(UNFILED);
     cpu >= needs.0 && memory_mib >= needs.1
 }
 
@@ -628,8 +630,7 @@ impl<'a> Check<'a> {
         // The index's copy of the amounts (the `index-amounts` audit keeps it equal to the
         // world's) rejects most instances a walk meets without reading their records.
         let needs = &self.input.requirement;
-        let compact = self.index.amounts.get(id.index()).copied();
-        if !covers(compact.unwrap_or(UNFILED), (needs.cpu, needs.memory_mib)) {
+        if !has_room(&self.index.amounts, id, (needs.cpu, needs.memory_mib)) {
             return false;
         }
         let inst = self.world.instance(id);
@@ -1104,11 +1105,7 @@ impl TieSet for Union<'_> {
     }
 
     fn valid(&self, valid: &dyn Fn(InstanceId) -> bool) -> Vec<InstanceId> {
-        let has_room = |id: InstanceId| {
-            let compact = self.amounts.get(id.index()).copied();
-            covers(compact.unwrap_or(UNFILED), self.needs)
-        };
-        self.listed(|id| has_room(id) && valid(id))
+        self.listed(|id| has_room(self.amounts, id, self.needs) && valid(id))
     }
 }
 
