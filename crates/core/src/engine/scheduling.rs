@@ -11,7 +11,7 @@ use crate::scheduler::{self, Action, StopWhy};
 use crate::service::{DeploymentStatus, RolloutState, Scheduling, ServiceEvent, ServiceStatus};
 use crate::task::{StopCause, StopCode};
 use crate::taskdef::ResourceOverrides;
-use crate::trace::Field;
+use crate::trace::{FieldRef, TraceStr, TraceValue};
 
 const TROUBLESHOOTING: &str =
     "For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.";
@@ -277,7 +277,9 @@ impl Engine {
         } else {
             "SERVICE_TASKS_STOPPED"
         };
-        self.service_event(id, kind, &msg, true);
+        // The message names tasks by id: new text, recorded without a lookup.
+        let text = self.trace.add_unique(&msg);
+        self.push_service_event(id, (kind, &msg, text), true);
     }
 
     /// Older deployments with no task left become INACTIVE; a draining service with no task
@@ -404,15 +406,25 @@ impl Engine {
         message: &str,
         visible: bool,
     ) {
-        let service = self.world.service(id).name.clone();
-        self.record(
-            "ServiceEvent",
-            vec![
-                ("service", Field::from(service)),
-                ("name", name.into()),
-                ("message", message.into()),
-            ],
-        );
+        let text = self.trace.intern(message);
+        self.push_service_event(id, (name, message, text), visible);
+    }
+
+    /// Records a service event whose message the trace has as `text`, and lists it on the
+    /// service when `visible`.
+    fn push_service_event(
+        &mut self,
+        id: ServiceId,
+        (name, message, text): (&'static str, &str, TraceStr),
+        visible: bool,
+    ) {
+        let service = self.trace.intern(&self.world.service(id).name);
+        let fields = [
+            ("service", TraceValue::Interned(service)),
+            ("name", TraceValue::Field(FieldRef::Str(name))),
+            ("message", TraceValue::Interned(text)),
+        ];
+        self.trace.push_interned(self.now, "ServiceEvent", &fields);
         if visible {
             let event = ServiceEvent {
                 id: self.rng.hex_id(Purpose::Ids),
