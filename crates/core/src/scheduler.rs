@@ -186,10 +186,7 @@ fn rolling(
     }
     // Older tasks not healthy cost no health: they stop at once, first, in id order.
     let all_healthy = old_healthy == old_live;
-    let unhealthy = match all_healthy {
-        true => Vec::new(),
-        false => older(world, service, now, false),
-    };
+    let unhealthy: Vec<RetiringTask> = older(world, service, now, all_healthy, false).collect();
     let mut actions: Vec<Action> = unhealthy
         .iter()
         .map(|r| Action::Stop(r.task, StopWhy::Scaling))
@@ -200,11 +197,7 @@ fn rolling(
         // index's counts (the reference mode keeps the general pass, as a check of this one).
         let k = (healthy - min_healthy).min(old_healthy) as usize;
         // The healthy older tasks, read from the list in place (no copy per reconcile).
-        let candidates = service
-            .retiring
-            .tasks()
-            .copied()
-            .filter(|r| all_healthy || world.task(r.task).is_healthy(now));
+        let candidates = older(world, service, now, all_healthy, true);
         let victims = victims::pick(
             world,
             zones?,
@@ -239,12 +232,21 @@ fn rolling(
     Some(actions)
 }
 
-/// The older deployments' live tasks that are (`healthy`) or are not healthy now, in id order.
-fn older(world: &World, service: &Service, now: SimTime, healthy: bool) -> Vec<RetiringTask> {
-    let tasks = service.retiring.tasks().copied();
-    tasks
-        .filter(|r| world.task(r.task).is_healthy(now) == healthy)
-        .collect()
+/// The older deployments' live tasks that are (`healthy`) or are not healthy now, in id order;
+/// when the counts say they are `all_healthy`, no task record is read.
+fn older<'a>(
+    world: &'a World,
+    service: &'a Service,
+    now: SimTime,
+    all_healthy: bool,
+    healthy: bool,
+) -> impl Iterator<Item = RetiringTask> + 'a {
+    let is_healthy = move |r: &RetiringTask| all_healthy || world.task(r.task).is_healthy(now);
+    service
+        .retiring
+        .tasks()
+        .copied()
+        .filter(move |r| is_healthy(r) == healthy)
 }
 
 fn replica(
