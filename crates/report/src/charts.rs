@@ -2,6 +2,7 @@
 //! per service, placement failures over time, and an instance-by-time utilisation heatmap.
 //! Each chart is a standalone `<svg>` string; text is SVG text, so no fonts are embedded.
 
+use crate::columns::ServiceColumns;
 use ecsim_scenario::metrics::Sample;
 use plotters::prelude::*;
 use std::collections::BTreeSet;
@@ -111,28 +112,17 @@ pub fn utilisation(samples: &[Sample]) -> Result<String, Err> {
 
 /// Running tasks of each service.
 pub fn service_tasks(samples: &[Sample]) -> Result<String, Err> {
-    let names: BTreeSet<&String> = samples
+    let columns = ServiceColumns::of(samples);
+    let mut series: Vec<(String, Vec<(u64, i64)>)> = columns
+        .names()
         .iter()
-        .flat_map(|s| s.services.iter().map(|v| &v.name))
+        .map(|n| (n.to_string(), Vec::with_capacity(samples.len())))
         .collect();
-    let series: Vec<(String, Vec<(u64, i64)>)> = names
-        .into_iter()
-        .map(|n| {
-            let points = samples
-                .iter()
-                .map(|s| {
-                    (
-                        s.t_ms,
-                        s.services
-                            .iter()
-                            .find(|v| &v.name == n)
-                            .map_or(0, |v| i64::from(v.running)),
-                    )
-                })
-                .collect();
-            (n.clone(), points)
-        })
-        .collect();
+    for s in samples {
+        for ((_, points), service) in series.iter_mut().zip(columns.row(s)) {
+            points.push((s.t_ms, service.map_or(0, |v| i64::from(v.running))));
+        }
+    }
     let y_max = series
         .iter()
         .flat_map(|(_, p)| p.iter().map(|(_, v)| *v))

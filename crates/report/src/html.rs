@@ -2,6 +2,7 @@
 //! `timeseries.csv` for a run.
 
 use crate::charts;
+use crate::columns::ServiceColumns;
 use ecsim_scenario::metrics::Sample;
 use ecsim_scenario::{RunOutput, Scenario};
 use std::collections::BTreeSet;
@@ -10,17 +11,14 @@ use std::fmt::Write;
 /// One row per sample: fleet totals, then each zone's and each service's columns.
 pub fn timeseries_csv(samples: &[Sample]) -> String {
     let zones: BTreeSet<&String> = samples.iter().flat_map(|s| s.per_zone.keys()).collect();
-    let services: BTreeSet<&String> = samples
-        .iter()
-        .flat_map(|s| s.services.iter().map(|v| &v.name))
-        .collect();
+    let services = ServiceColumns::of(samples);
     let mut out = String::from(
         "t_ms,cpu_reserved,cpu_registered,memory_reserved,memory_registered,instances_active,instances_in_use,stranded_cpu,stranded_memory,placement_failures",
     );
     for z in &zones {
         let _ = write!(out, ",{z}_memory_reserved_bp");
     }
-    for s in &services {
+    for s in services.names() {
         let _ = write!(
             out,
             ",{s}_desired,{s}_pending,{s}_running,{s}_healthy,{s}_stopping,{s}_az_skew"
@@ -46,8 +44,8 @@ pub fn timeseries_csv(samples: &[Sample]) -> String {
         for z in &zones {
             let _ = write!(out, ",{}", s.per_zone.get(*z).map_or(0, |c| c.memory_bp()));
         }
-        for name in &services {
-            match s.services.iter().find(|v| &v.name == *name) {
+        for service in services.row(s) {
+            match service {
                 Some(v) => {
                     let _ = write!(
                         out,

@@ -5,6 +5,7 @@
 //! digest, and never a wall-clock time, a host name or a path.
 
 mod charts;
+mod columns;
 pub mod compare;
 pub mod explain;
 pub mod html;
