@@ -295,7 +295,9 @@ fn best_tied(a: &mut Arrays, levels: &[Level]) {
 }
 
 /// Keeps the entries of `list` whose `value` is the highest, in order: one sweep, each value
-/// computed once, the kept entries moved forward in place.
+/// computed once, the kept entries moved forward in place. Every entry is written at the kept
+/// end and counts only when it ties the best, so the sweep has no branch on a tie (ties and
+/// misses alternate unpredictably); only a new best, rare after the first entries, branches.
 fn keep_best(list: &mut Vec<u32>, value: impl Fn(u32) -> i64) {
     let mut best = i64::MIN;
     let mut kept = 0;
@@ -305,10 +307,9 @@ fn keep_best(list: &mut Vec<u32>, value: impl Fn(u32) -> i64) {
         if v > best {
             (best, kept) = (v, 0);
         }
-        if v == best {
-            list[kept] = at;
-            kept += 1;
-        }
+        // `kept <= i`: the write lands on an entry already read.
+        list[kept] = at;
+        kept += usize::from(v == best);
     }
     list.truncate(kept);
 }
