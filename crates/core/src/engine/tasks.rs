@@ -9,7 +9,7 @@ use crate::resources::{Allocation, EPHEMERAL_PORTS, Gpus, Requirement};
 use crate::rng::Purpose;
 use crate::task::{Container, DesiredStatus, StopCause, StopCode, Task, TaskStatus};
 use crate::taskdef::NetworkMode;
-use crate::trace::{Trace, TraceStr, TraceValue};
+use crate::trace::{StrShape, Trace, TraceStr};
 use crate::world::World;
 use crate::world::remove_task;
 use std::collections::BTreeSet;
@@ -403,35 +403,32 @@ impl Engine {
         let (uuid, group) = names.task(trace, t);
         let cluster = names.cluster(trace, world, t.cluster);
         let ec2 = names.instance(trace, world, t.instance);
-        let base = [
-            ("taskId", TraceValue::Interned(uuid)),
-            ("cluster", TraceValue::Interned(cluster)),
-            ("ec2InstanceId", TraceValue::Interned(ec2)),
-            ("group", TraceValue::Interned(group)),
-            (
-                "status",
-                TraceValue::Interned(names.status(trace, t.last_status)),
-            ),
-        ];
+        let status = names.status(trace, t.last_status);
+        let base = [uuid, cluster, ec2, group, status];
         match (t.last_status, &t.stop) {
             (TaskStatus::Stopped | TaskStatus::Stopping, Some(stop)) => {
                 let (code, reason) = names.stop(trace, stop);
                 let [a, b, c, d, e] = base;
-                let all = [
-                    a,
-                    b,
-                    c,
-                    d,
-                    e,
-                    ("stopCode", TraceValue::Interned(code)),
-                    ("stoppedReason", TraceValue::Interned(reason)),
-                ];
-                trace.push_interned(*now, "TaskStatus", &all);
+                let shape = names.shapes(trace).stopped;
+                trace.push_strs(*now, shape, [a, b, c, d, e, code, reason]);
             }
-            _ => trace.push_interned(*now, "TaskStatus", &base),
+            _ => {
+                let shape = names.shapes(trace).plain;
+                trace.push_strs(*now, shape, base);
+            }
         }
     }
 }
+
+/// The two shapes of a `TaskStatus` record: without and with the stop's code and reason.
+#[derive(Clone, Copy, Debug)]
+struct StatusShapes {
+    plain: StrShape<5>,
+    stopped: StrShape<7>,
+}
+
+/// The keys of a `TaskStatus` record, in order.
+const STATUS_KEYS: [&str; 5] = ["taskId", "cluster", "ec2InstanceId", "group", "status"];
 
 /// The trace numbers of the strings every task status record repeats (a task's id and group,
 /// its instance's EC2 id, its cluster's name), kept by task, instance and cluster so that a
@@ -449,6 +446,8 @@ pub(super) struct TraceNames {
     stop_codes: Vec<Option<TraceStr>>,
     /// The stop reasons interned last, newest first: the tasks of one stop share theirs.
     reasons: Vec<(String, TraceStr)>,
+    /// The `TaskStatus` record shapes, resolved on the first record.
+    status_shapes: Option<StatusShapes>,
 }
 
 /// How many recent stop reasons `TraceNames` keeps.
@@ -472,6 +471,17 @@ impl TraceNames {
         };
         *slot = Some((uuid, group));
         (uuid, group)
+    }
+
+    fn shapes(&mut self, trace: &mut Trace) -> StatusShapes {
+        *self.status_shapes.get_or_insert_with(|| {
+            let [a, b, c, d, e] = STATUS_KEYS;
+            StatusShapes {
+                plain: trace.str_shape("TaskStatus", STATUS_KEYS),
+                stopped: trace
+                    .str_shape("TaskStatus", [a, b, c, d, e, "stopCode", "stoppedReason"]),
+            }
+        })
     }
 
     fn status(&mut self, trace: &mut Trace, status: TaskStatus) -> TraceStr {
