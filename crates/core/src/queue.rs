@@ -29,6 +29,11 @@ impl<E> Entry<E> {
     fn key(&self) -> (SimTime, u64) {
         (self.time, self.order)
     }
+
+    /// The key as one integer (time above order): the same order as `key`, one comparison.
+    fn rank(&self) -> u128 {
+        (u128::from(self.time.0) << 64) | u128::from(self.order)
+    }
 }
 
 impl<E> PartialEq for Entry<E> {
@@ -117,6 +122,9 @@ impl<E> EventQueue<E> {
     /// Moves the entry at `at` down until its children are larger.
     fn sift_down(&mut self, mut at: usize) {
         let len = self.heap.len();
+        let Some(rank) = self.heap.get(at).map(Entry::rank) else {
+            return;
+        };
         loop {
             let first = at * ARITY + 1;
             if first >= len {
@@ -124,12 +132,14 @@ impl<E> EventQueue<E> {
             }
             let last = (first + ARITY).min(len);
             let mut least = first;
+            let mut least_rank = self.heap[first].rank();
             for child in first + 1..last {
-                if self.heap[child] < self.heap[least] {
-                    least = child;
+                let child_rank = self.heap[child].rank();
+                if child_rank < least_rank {
+                    (least, least_rank) = (child, child_rank);
                 }
             }
-            if self.heap[at] <= self.heap[least] {
+            if rank <= least_rank {
                 return;
             }
             self.heap.swap(at, least);
