@@ -243,11 +243,10 @@ pub fn pick(
         scratch.forget(s, zone);
     }
     let mut picked = Vec::with_capacity(k);
-    // Whether `tied` already holds the best candidates left (see `keep_unmoved`).
-    let mut tied_current = false;
+    let mut last = None;
     while picked.len() < k && !scratch.arrays.alive.is_empty() {
         let a = &mut scratch.arrays;
-        if !tied_current {
+        if !last.is_some_and(|at| keep_unmoved(a, &levels, at)) {
             best_tied(a, &levels);
         }
         let at = a.tied[rng.below(Purpose::Placement, a.tied.len() as u64) as usize];
@@ -256,7 +255,7 @@ pub fn pick(
             .binary_search(&at)
             .expect("a tied candidate is alive");
         a.alive.remove(place);
-        tied_current = keep_unmoved(a, &levels, at);
+        last = Some(at);
         let at = at as usize;
         let (zone, task) = (a.compact[at].zone, a.tasks[at]);
         scratch.forget(&task, zone);
@@ -265,12 +264,13 @@ pub fn pick(
     Some(picked)
 }
 
-/// After the pick of `picked`, keeps in `tied` the candidates whose score it did not move, and
-/// says whether they are the best left. A pick only lowers scores when no level is a binpack
-/// one (its zone's and its instance's loads drop by one; what instances have available, which
-/// a pick raises, is not scored): then a tied candidate whose score did not move still has the
-/// best score, no other candidate can have reached it, and the tied set is those, in list
-/// order, as `best_tied` would find them. None left, or a binpack level: `best_tied` again.
+/// After the pick of `picked` (from `tied`), keeps in `tied` the candidates whose score it did not
+/// move, and says whether they are the best left (asked before the next pick only). A pick only
+/// lowers scores when no level is a binpack one (its zone's and its instance's loads drop by one;
+/// what instances have available, which a pick raises, is not scored): then a tied candidate whose
+/// score did not move still has the best score, no other candidate can have reached it, and the
+/// tied set is those, in list order, as `best_tied` would find them. None left, or a binpack
+/// level: `best_tied` again.
 fn keep_unmoved(a: &mut Arrays, levels: &[Level], picked: u32) -> bool {
     if levels.iter().any(|l| matches!(l, Level::Available(_))) {
         return false;
