@@ -179,6 +179,78 @@ fn non_essential_container_stopped_keeps_the_task_running() {
     assert_eq!(d["desiredStatus"], "RUNNING");
 }
 
+/// Each container's `lastStatus` by name, as DescribeTasks shows it.
+fn container_statuses(api: &mut Api, t: &str) -> Vec<(String, String)> {
+    let d = task(api, "default", t);
+    let cs = d["containers"].as_array().unwrap().iter();
+    let pair = |c: &serde_json::Value| (c["name"].to_string(), c["lastStatus"].to_string());
+    let mut out: Vec<_> = cs.map(pair).collect();
+    out.sort();
+    out
+}
+
+fn pairs(main: &str, side: &str) -> Vec<(String, String)> {
+    let q = |s: &str| format!("\"{s}\"");
+    vec![(q("main"), q(main)), (q("side"), q(side))]
+}
+
+#[test]
+fn containers_follow_their_task_unless_they_reported_a_status() {
+    let mut api = api_with(ApiConfig::default(), 0, timing(60_000, 0));
+    let t = pending_task(&mut api);
+    assert_eq!(
+        container_statuses(&mut api, &t),
+        pairs("PENDING", "PENDING")
+    );
+    // A container's own report shows while its task is still PENDING.
+    let body = json!({"task": t, "containerName": "side", "status": "RUNNING"});
+    ok(&mut api, "submit_container_state_change", body);
+    assert_eq!(
+        container_statuses(&mut api, &t),
+        pairs("PENDING", "RUNNING")
+    );
+    advance_to(&mut api, 61_000);
+    assert_eq!(
+        container_statuses(&mut api, &t),
+        pairs("RUNNING", "RUNNING")
+    );
+    // A non-essential exit stays STOPPED while the task runs on, and after it stops.
+    let body = json!({"task": t, "containerName": "side", "status": "STOPPED", "exitCode": 0});
+    ok(&mut api, "submit_container_state_change", body);
+    assert_eq!(
+        container_statuses(&mut api, &t),
+        pairs("RUNNING", "STOPPED")
+    );
+    ok(&mut api, "stop_task", json!({"task": t}));
+    assert_eq!(task(&mut api, "default", &t)["lastStatus"], "STOPPING");
+    assert_eq!(
+        container_statuses(&mut api, &t),
+        pairs("RUNNING", "STOPPED")
+    );
+    let body = json!({"task": t, "containerName": "main", "status": "RUNNING"});
+    ok(&mut api, "submit_container_state_change", body);
+    advance(&mut api, 60_000);
+    assert_eq!(task(&mut api, "default", &t)["lastStatus"], "STOPPED");
+    assert_eq!(
+        container_statuses(&mut api, &t),
+        pairs("STOPPED", "STOPPED")
+    );
+}
+
+#[test]
+fn a_stopped_container_reported_before_the_start_stays_stopped() {
+    let mut api = api_with(ApiConfig::default(), 0, timing(60_000, 0));
+    let t = pending_task(&mut api);
+    let body = json!({"task": t, "containerName": "side", "status": "STOPPED", "exitCode": 1});
+    ok(&mut api, "submit_container_state_change", body);
+    advance_to(&mut api, 61_000);
+    assert_eq!(task(&mut api, "default", &t)["lastStatus"], "RUNNING");
+    assert_eq!(
+        container_statuses(&mut api, &t),
+        pairs("RUNNING", "STOPPED")
+    );
+}
+
 #[test]
 fn essential_exit_reported_in_a_task_state_change() {
     let mut api = api();

@@ -173,7 +173,7 @@ impl Api {
         if let Some(image) = self.container_image(t, &c.name) {
             o.insert("image".into(), json!(image));
         }
-        o.insert("lastStatus".into(), json!(c.last_status.as_str()));
+        o.insert("lastStatus".into(), json!(t.container_status(c).as_str()));
         if let Some(code) = c.exit_code {
             o.insert("exitCode".into(), json!(code));
         }

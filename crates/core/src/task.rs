@@ -89,13 +89,16 @@ pub struct StopCause {
     pub reason: String,
 }
 
-/// One container of a task, as DescribeTasks shows it.
+/// One container of a task, as DescribeTasks shows it. Its `lastStatus` follows its task's
+/// (`Task::container_status`) unless the container reported one of its own.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Container {
     pub name: String,
     pub uuid: String,
     pub essential: bool,
-    pub last_status: TaskStatus,
+    /// The status the container reported on its own (an agent's container state change, an
+    /// essential container's exit) since its task last moved them all; `None` follows the task.
+    pub reported: Option<TaskStatus>,
     pub exit_code: Option<i64>,
     pub reason: Option<String>,
     /// (containerPort, hostPort, protocol) for every host binding.
@@ -117,6 +120,9 @@ pub struct Task {
     /// What the task holds on its instance (its CPU, memory and ENI are its requirement's).
     pub allocation: Allocation,
     pub containers: Vec<Container>,
+    /// Whether some container has a status of its own (`Container::reported`): only then do
+    /// the task's transitions touch its containers.
+    pub containers_reported: bool,
     pub created_at: SimTime,
     pub pull_started_at: Option<SimTime>,
     pub pull_stopped_at: Option<SimTime>,
@@ -136,7 +142,23 @@ pub struct Task {
     pub health_counted: bool,
 }
 
+/// The status a container shows when it reported none of its own, by its task's status: PENDING
+/// until the task runs, RUNNING while it runs and stops, STOPPED once it stopped.
+pub fn container_default(task: TaskStatus) -> TaskStatus {
+    match task {
+        TaskStatus::Provisioning | TaskStatus::Pending => TaskStatus::Pending,
+        TaskStatus::Running | TaskStatus::Stopping => TaskStatus::Running,
+        TaskStatus::Stopped => TaskStatus::Stopped,
+    }
+}
+
 impl Task {
+    /// The `lastStatus` of container `c` of this task.
+    pub fn container_status(&self, c: &Container) -> TaskStatus {
+        c.reported
+            .unwrap_or_else(|| container_default(self.last_status))
+    }
+
     /// Whether the task still holds resources on its instance.
     pub fn holds_resources(&self) -> bool {
         self.last_status != TaskStatus::Stopped

@@ -47,6 +47,7 @@ impl Engine {
             desired_status: DesiredStatus::Running,
             allocation,
             containers,
+            containers_reported: false,
             created_at: self.now,
             pull_started_at: (status == TaskStatus::Pending).then_some(self.now),
             pull_stopped_at: None,
@@ -100,7 +101,7 @@ impl Engine {
                 name: c.name.clone(),
                 uuid: self.rng.hex_id(Purpose::Ids),
                 essential: c.essential,
-                last_status: TaskStatus::Pending,
+                reported: None,
                 exit_code: None,
                 reason: None,
                 network_bindings: bindings,
@@ -187,10 +188,12 @@ impl Engine {
         t.last_status = TaskStatus::Running;
         t.pull_stopped_at = Some(now);
         t.started_at = Some(now);
-        t.containers
-            .iter_mut()
-            .filter(|c| c.last_status != TaskStatus::Stopped)
-            .for_each(|c| c.last_status = TaskStatus::Running);
+        // Every container that has not stopped now runs: it follows the task again.
+        if t.containers_reported {
+            t.containers
+                .iter_mut()
+                .for_each(|c| c.reported = c.reported.filter(|s| *s == TaskStatus::Stopped));
+        }
         self.count_running(id, 1);
         self.record_status(id);
         self.on_service_task_running(id);
@@ -255,9 +258,11 @@ impl Engine {
         t.last_status = TaskStatus::Stopped;
         t.execution_stopped_at = Some(now);
         t.stopped_at = Some(now);
-        t.containers
-            .iter_mut()
-            .for_each(|c| c.last_status = TaskStatus::Stopped);
+        // Every container is STOPPED with its task.
+        if t.containers_reported {
+            t.containers.iter_mut().for_each(|c| c.reported = None);
+            t.containers_reported = false;
+        }
         self.release(id);
         self.world.count_shape(id, -1);
         let inst = self.world.task(id).instance;
@@ -286,8 +291,9 @@ impl Engine {
         }
         let t = self.task_mut(id);
         if let Some(c) = t.containers.iter_mut().find(|c| c.essential) {
-            c.last_status = TaskStatus::Stopped;
+            c.reported = Some(TaskStatus::Stopped);
             c.exit_code = Some(exit_code);
+            t.containers_reported = true;
         }
         self.stop_task(id, essential_exit());
         true
@@ -320,15 +326,17 @@ impl Engine {
         reason: Option<String>,
     ) {
         let t = self.task_mut(id);
+        t.containers_reported = true;
         let c = &mut t.containers[index];
-        c.last_status = status;
+        c.reported = Some(status);
         c.exit_code = exit_code.or(c.exit_code);
         c.reason = reason.or(c.reason.take());
         let essential_stopped = status == TaskStatus::Stopped && c.essential;
+        let t = self.world.task(id);
         let all_running = t
             .containers
             .iter()
-            .all(|c| c.last_status == TaskStatus::Running);
+            .all(|c| t.container_status(c) == TaskStatus::Running);
         if essential_stopped {
             self.stop_task(id, essential_exit());
         } else if all_running {
@@ -407,7 +415,7 @@ impl Engine {
         let base = [uuid, cluster, ec2, group, status];
         match (t.last_status, &t.stop) {
             (TaskStatus::Stopped | TaskStatus::Stopping, Some(stop)) => {
-                let (code, reason) = names.stop(trace, stop);
+                let (code, reason) = names.task_stop(trace, id, stop);
                 let [a, b, c, d, e] = base;
                 let shape = names.shapes(trace).stopped;
                 trace.push_strs(*now, shape, [a, b, c, d, e, code, reason]);
@@ -436,6 +444,9 @@ const STATUS_KEYS: [&str; 5] = ["taskId", "cluster", "ec2InstanceId", "group", "
 #[derive(Clone, Debug, Default)]
 pub(super) struct TraceNames {
     tasks: Vec<Option<(TraceStr, TraceStr)>>,
+    /// Each task's stop code and reason, once recorded: a task's stop cause never changes
+    /// (`stop` is set once), so its STOPPED record reads neither the cause's text again.
+    task_stops: Vec<Option<(TraceStr, TraceStr)>>,
     /// The last group interned: tasks placed in a row mostly share it.
     last_group: Option<(String, TraceStr)>,
     /// Each lastStatus's text, by the status's place in `TaskStatus`.
@@ -486,6 +497,22 @@ impl TraceNames {
 
     fn status(&mut self, trace: &mut Trace, status: TaskStatus) -> TraceStr {
         *self.statuses[status as usize].get_or_insert_with(|| trace.intern(status.as_str()))
+    }
+
+    /// The stop code and reason of task `id`, whose stop cause is `stop`: the numbers found for
+    /// its first stop record, or found now.
+    fn task_stop(
+        &mut self,
+        trace: &mut Trace,
+        id: TaskId,
+        stop: &StopCause,
+    ) -> (TraceStr, TraceStr) {
+        if let Some(names) = *slot(&mut self.task_stops, id.index()) {
+            return names;
+        }
+        let names = self.stop(trace, stop);
+        self.task_stops[id.index()] = Some(names);
+        names
     }
 
     /// A stop's code and reason; the reason is looked up by content only when it is none of the

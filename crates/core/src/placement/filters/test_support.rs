@@ -102,6 +102,7 @@ impl Fixture {
             desired_status: DesiredStatus::Running,
             allocation,
             containers: Vec::new(),
+            containers_reported: false,
             created_at: SimTime::ZERO,
             pull_started_at: None,
             pull_stopped_at: None,
