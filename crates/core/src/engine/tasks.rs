@@ -443,10 +443,8 @@ const STATUS_KEYS: [&str; 5] = ["taskId", "cluster", "ec2InstanceId", "group", "
 /// record looks none of them up by content.
 #[derive(Clone, Debug, Default)]
 pub(super) struct TraceNames {
-    tasks: Vec<Option<(TraceStr, TraceStr)>>,
-    /// Each task's stop code and reason, once recorded: a task's stop cause never changes
-    /// (`stop` is set once), so its STOPPED record reads neither the cause's text again.
-    task_stops: Vec<Option<(TraceStr, TraceStr)>>,
+    /// By task: one entry holds all a task's numbers, so a record loads one place for them.
+    tasks: Vec<TaskNames>,
     /// The last group interned: tasks placed in a row mostly share it.
     last_group: Option<(String, TraceStr)>,
     /// Each lastStatus's text, by the status's place in `TaskStatus`.
@@ -461,13 +459,29 @@ pub(super) struct TraceNames {
     status_shapes: Option<StatusShapes>,
 }
 
+/// One task's trace numbers: its id and group (from its first record), its stop code and
+/// reason (from its first stop record: a task's stop cause is set once and never changes, so
+/// its STOPPED record reads neither the cause's text again).
+#[derive(Clone, Copy, Debug, Default)]
+struct TaskNames {
+    ids: Option<(TraceStr, TraceStr)>,
+    stop: Option<(TraceStr, TraceStr)>,
+}
+
 /// How many recent stop reasons `TraceNames` keeps.
 const RECENT_REASONS: usize = 4;
 
 impl TraceNames {
+    /// Task `at`'s entry, the list grown with empty ones as needed.
+    fn task_names(&mut self, at: usize) -> &mut TaskNames {
+        if self.tasks.len() <= at {
+            self.tasks.resize_with(at + 1, TaskNames::default);
+        }
+        &mut self.tasks[at]
+    }
+
     fn task(&mut self, trace: &mut Trace, t: &Task) -> (TraceStr, TraceStr) {
-        let slot = slot(&mut self.tasks, t.id.index());
-        if let Some(ids) = *slot {
+        if let Some(ids) = self.task_names(t.id.index()).ids {
             return ids;
         }
         // A task's id is new text, recorded under this number all along: no lookup.
@@ -480,7 +494,7 @@ impl TraceNames {
                 id
             }
         };
-        *slot = Some((uuid, group));
+        self.tasks[t.id.index()].ids = Some((uuid, group));
         (uuid, group)
     }
 
@@ -507,11 +521,11 @@ impl TraceNames {
         id: TaskId,
         stop: &StopCause,
     ) -> (TraceStr, TraceStr) {
-        if let Some(names) = *slot(&mut self.task_stops, id.index()) {
+        if let Some(names) = self.task_names(id.index()).stop {
             return names;
         }
         let names = self.stop(trace, stop);
-        self.task_stops[id.index()] = Some(names);
+        self.tasks[id.index()].stop = Some(names);
         names
     }
 
