@@ -9,7 +9,14 @@ use crate::instance::{Instance, InstanceStatus};
 use crate::service::{Service, ServiceStatus};
 use crate::task::{DesiredStatus, Task};
 use crate::taskdef::{TaskDefStatus, TaskDefinition};
+use foldhash::fast::FixedState;
+use indexmap::IndexMap;
 use std::collections::BTreeMap;
+
+/// Names (a cluster's task groups) to values, found by a hash of the name rather than by
+/// comparing names (a fixed-seed hasher, so the same on every run and machine; iterated, where
+/// at all, in insertion order).
+pub(crate) type NameMap<V> = IndexMap<Box<str>, V, FixedState>;
 
 #[derive(Clone, Debug, Default)]
 pub struct World {
@@ -22,7 +29,7 @@ pub struct World {
     pub(crate) families: BTreeMap<String, Vec<TaskDefId>>,
     /// Per cluster and task group, the tasks whose desiredStatus is not STOPPED, in creation
     /// order: what spread and scale-in count, without walking the cluster.
-    pub(crate) groups: BTreeMap<ClusterId, BTreeMap<String, Vec<TaskId>>>,
+    pub(crate) groups: BTreeMap<ClusterId, NameMap<Vec<TaskId>>>,
     /// The tasks holding resources (not STOPPED), counted by required (CPU, memory MiB).
     pub(crate) task_shapes: BTreeMap<(i64, i64), u64>,
     /// Per cluster and EC2 instance id, the instances registered with it, in order.
@@ -246,7 +253,7 @@ impl World {
         match groups.get_mut(t.group.as_str()) {
             Some(list) => list.push(task),
             None => {
-                groups.insert(t.group.clone(), vec![task]);
+                groups.insert(t.group.as_str().into(), vec![task]);
             }
         }
     }
@@ -257,7 +264,7 @@ impl World {
         if let Some(list) = self
             .groups
             .get_mut(&t.cluster)
-            .and_then(|g| g.get_mut(&t.group))
+            .and_then(|g| g.get_mut(t.group.as_str()))
         {
             remove_task(list, task);
         }

@@ -36,7 +36,7 @@ use crate::instance::{Instance, InstanceStatus};
 use crate::invariants::Violation;
 use crate::rng::RngStreams;
 use crate::task::DesiredStatus;
-use crate::world::World;
+use crate::world::{NameMap, World};
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::BTreeMap;
 
@@ -660,11 +660,11 @@ impl<'a> Check<'a> {
 }
 
 /// Per cluster and task group, the group's zones. The names map to places in one list, so a
-/// lookup that finds its group (every task's but the group's first) walks the names once and
+/// lookup that finds its group (every task's but the group's first) hashes the name once and
 /// never clones one.
 #[derive(Clone, Debug, Default)]
 struct Groups {
-    places: BTreeMap<ClusterId, BTreeMap<String, usize>>,
+    places: BTreeMap<ClusterId, NameMap<usize>>,
     zones: Vec<GroupZones>,
 }
 
@@ -688,7 +688,7 @@ impl Groups {
             Some(at) => *at,
             None => {
                 self.zones.push(GroupZones::default());
-                names.insert(group.to_string(), self.zones.len() - 1);
+                names.insert(group.into(), self.zones.len() - 1);
                 self.zones.len() - 1
             }
         };
