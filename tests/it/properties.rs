@@ -249,7 +249,7 @@ fn instance_with_web_task(p: &Plan) -> Result<Option<String>, String> {
     let w = d.api.engine.world();
     Ok(w.instances()
         .iter()
-        .find(|i| w.live_tasks_on(i.id).any(|t| t.group == "service:web"))
+        .find(|i| w.live_tasks_on(i.id).any(|t| &*t.group == "service:web"))
         .map(|i| i.ec2_instance_id.clone()))
 }
 
@@ -260,7 +260,7 @@ fn web_tasks_on(d: &Driver, ec2: &str) -> Vec<String> {
         .iter()
         .filter(|i| i.ec2_instance_id == ec2)
         .flat_map(|i| w.live_tasks_on(i.id))
-        .filter(|t| t.group == "service:web")
+        .filter(|t| &*t.group == "service:web")
         .map(|t| format!("{} {}", t.uuid, t.last_status.as_str()))
         .collect()
 }

@@ -125,7 +125,7 @@ impl Api {
             .collect();
         o.insert("containers".into(), Value::Array(containers));
         if let Some(s) = &t.started_by {
-            o.insert("startedBy".into(), json!(s));
+            o.insert("startedBy".into(), json!(&**s));
         }
         o.insert("version".into(), json!(t.version));
         if let Some(stop) = &t.stop {
@@ -137,7 +137,7 @@ impl Api {
         o.insert("connectivity".into(), json!("CONNECTED"));
         o.insert("connectivityAt".into(), json!(self.date(t.created_at)));
         self.insert_task_dates(&mut o, t);
-        o.insert("group".into(), json!(t.group));
+        o.insert("group".into(), json!(&*t.group));
         o.insert("launchType".into(), json!("EC2"));
         o.insert("attachments".into(), self.attachments_json(t, &extra));
         o.insert("healthStatus".into(), json!("UNKNOWN"));

@@ -6,6 +6,7 @@
 use crate::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
 use crate::resources::Allocation;
 use crate::time::SimTime;
+use std::sync::Arc;
 
 /// `Task.lastStatus` (and the statuses a container reports).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -113,8 +114,9 @@ pub struct Task {
     pub cluster: ClusterId,
     pub instance: InstanceId,
     pub task_def: TaskDefId,
-    pub group: String,
-    pub started_by: Option<String>,
+    /// Shared with the other tasks of the request or service deployment that placed it.
+    pub group: Arc<str>,
+    pub started_by: Option<Arc<str>>,
     pub last_status: TaskStatus,
     pub desired_status: DesiredStatus,
     /// What the task holds on its instance (its CPU, memory and ENI are its requirement's).

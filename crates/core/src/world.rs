@@ -250,10 +250,10 @@ impl World {
         let t = &self.tasks[task.index()];
         let groups = self.groups.entry(t.cluster).or_default();
         // Looked up borrowed: only a group's first task clones its name.
-        match groups.get_mut(t.group.as_str()) {
+        match groups.get_mut(&*t.group) {
             Some(list) => list.push(task),
             None => {
-                groups.insert(t.group.as_str().into(), vec![task]);
+                groups.insert((*t.group).into(), vec![task]);
             }
         }
     }
@@ -264,7 +264,7 @@ impl World {
         if let Some(list) = self
             .groups
             .get_mut(&t.cluster)
-            .and_then(|g| g.get_mut(t.group.as_str()))
+            .and_then(|g| g.get_mut(&*t.group))
         {
             remove_task(list, task);
         }

@@ -284,7 +284,7 @@ fn evaluate(api: &Api, spec: &RunSpec, mut rng: RngStreams, at_ms: u64) -> Expla
         cluster: world.cluster(spec.cluster).name.clone(),
         at_ms,
         task_definition: format!("{}:{}", td.family, td.revision),
-        group: spec.group.clone(),
+        group: spec.group.to_string(),
         constraints: constraint_names(&member_of, spec.distinct_instance),
         strategies: spec.strategies.iter().map(Strategy::describe).collect(),
         rejected: ev

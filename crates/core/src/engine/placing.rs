@@ -11,6 +11,7 @@ use crate::resources::Requirement;
 use crate::taskdef::ResourceOverrides;
 use crate::time::SimTime;
 use crate::trace::Field;
+use std::sync::Arc;
 
 /// One RunTask or StartTask request, resolved to ids.
 #[derive(Clone, Debug)]
@@ -18,8 +19,9 @@ pub struct RunSpec {
     pub cluster: ClusterId,
     pub task_def: TaskDefId,
     pub count: u32,
-    pub group: String,
-    pub started_by: Option<String>,
+    /// Shared by the tasks placed from it (one allocation per request, not per task).
+    pub group: Arc<str>,
+    pub started_by: Option<Arc<str>>,
     pub overrides: ResourceOverrides,
     /// awsvpc: the Availability Zones of the given subnets, when known.
     pub allowed_zones: Option<Vec<String>>,
@@ -281,7 +283,7 @@ impl Engine {
             at: self.now,
             cluster: self.world.cluster(spec.cluster).name.clone(),
             task_definition: format!("{}:{}", td.family, td.revision),
-            group: spec.group.clone(),
+            group: spec.group.to_string(),
             unplaced,
             evaluated: ev.tally.evaluated,
             rejected: ev.tally.reasons().map(|(r, n)| (r.as_str(), n)).collect(),

@@ -13,6 +13,7 @@ use crate::trace::{StrShape, Trace, TraceStr};
 use crate::world::World;
 use crate::world::remove_task;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 impl Engine {
     /// Creates a task of `spec` on `inst`, taking `req` from it; `service` links a service task
@@ -446,7 +447,7 @@ pub(super) struct TraceNames {
     /// By task: one entry holds all a task's numbers, so a record loads one place for them.
     tasks: Vec<TaskNames>,
     /// The last group interned: tasks placed in a row mostly share it.
-    last_group: Option<(String, TraceStr)>,
+    last_group: Option<(Arc<str>, TraceStr)>,
     /// Each lastStatus's text, by the status's place in `TaskStatus`.
     statuses: [Option<TraceStr>; 5],
     instances: Vec<Option<TraceStr>>,

@@ -237,7 +237,7 @@ fn stop(api: &mut Api, s: &StopSpec) -> Result<Value, ApiError> {
         .active_cluster(&s.cluster)
         .ok_or_else(|| ApiError::new("ClusterNotFoundException", "Cluster not found."))?;
     let matches = |t: &ecsim_core::task::Task| match &s.target {
-        StopTarget::Group(g) => &t.group == g,
+        StopTarget::Group(g) => *t.group == **g,
         StopTarget::StartedBy(b) => t.started_by.as_deref() == Some(b.as_str()),
     };
     let tasks: Vec<TaskId> = w

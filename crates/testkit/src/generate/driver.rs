@@ -167,7 +167,7 @@ impl Driver {
         let victims: Vec<_> = w
             .tasks()
             .iter()
-            .filter(|t| t.group == group && t.last_status == TaskStatus::Running)
+            .filter(|t| *t.group == *group && t.last_status == TaskStatus::Running)
             .map(|t| t.id)
             .take(count)
             .collect();

@@ -37,7 +37,7 @@ pub fn distinct_instance(
     inst.tasks
         .iter()
         .map(|t| world.task(*t))
-        .find(|t| t.group == input.group && t.desired_status != DesiredStatus::Stopped)
+        .find(|t| &*t.group == input.group && t.desired_status != DesiredStatus::Stopped)
         .map(|t| Shortfall::DistinctInstance(t.id))
 }
 

@@ -96,7 +96,7 @@ impl Fixture {
             cluster: ClusterId(0),
             instance: InstanceId(i as u32),
             task_def: TaskDefId(0),
-            group: group.to_string(),
+            group: group.into(),
             started_by: None,
             last_status: TaskStatus::Running,
             desired_status: DesiredStatus::Running,
