@@ -6,7 +6,8 @@
 //! machine, and any XXH3 implementation reproduces it from the encoding.
 //!
 //! Storage is compact, and repeated text is kept once: a record is 16 bytes (time, its shape's
-//! number, where its values start) and a field 8 bytes (its value); every kind, key, string
+//! number, where its values start) and a field 4 bytes (a string's number or a flag; an
+//! integer takes 8); every kind, key, string
 //! value and record shape (the kind and each field's key and type) is interned, numbered in
 //! order of first sight with `IndexSet` (insertion order, a fixed-seed hasher), so a record
 //! allocates only for a string or shape never seen before; `records()` hands out borrowed views
@@ -100,23 +101,27 @@ pub struct StrShape<const N: usize> {
 pub struct TraceRecord<'a> {
     pub time: SimTime,
     pub kind: &'static str,
-    /// Each field's key and tag (`Shape::field`), aligned with `values`.
+    /// Each field's key and tag (`Shape::field`), in the order of `values`.
     shape: &'a [u16],
-    values: &'a [u64],
+    /// The fields' stored values: one slot each, two for an integer (`Tag::slots`).
+    values: &'a [u32],
     trace: &'a Trace,
 }
 
 impl<'a> TraceRecord<'a> {
     /// The fields in the order they were recorded.
     pub fn fields(&self) -> impl ExactSizeIterator<Item = (&'static str, FieldRef<'a>)> + 'a {
-        let trace = self.trace;
-        self.shape
-            .iter()
-            .zip(self.values)
-            .map(move |(field, value)| {
-                let (key, tag) = unpack(*field);
-                (trace.name(key), get(trace, tag, *value))
-            })
+        let (trace, values) = (self.trace, self.values);
+        let mut at = 0;
+        self.shape.iter().map(move |field| {
+            let (key, tag) = unpack(*field);
+            let value = match tag.slots() {
+                1 => u64::from(values[at]),
+                _ => u64::from(values[at]) | u64::from(values[at + 1]) << 32,
+            };
+            at += tag.slots();
+            (trace.name(key), get(trace, tag, value))
+        })
     }
 }
 
@@ -126,6 +131,16 @@ enum Tag {
     Str = 0,
     Int = 1,
     Bool = 2,
+}
+
+impl Tag {
+    /// How many 4-byte slots a value of this type is stored in.
+    fn slots(self) -> usize {
+        match self {
+            Tag::Str | Tag::Bool => 1,
+            Tag::Int => 2,
+        }
+    }
 }
 
 fn pack(key: u16, tag: Tag) -> u16 {
@@ -152,7 +167,7 @@ fn get(trace: &Trace, tag: Tag, value: u64) -> FieldRef<'_> {
 }
 
 /// A stored record: its shape (kind, then each field's key and tag) is `shapes[shape]`, its
-/// values are `values[first..]`, one per field. 16 bytes.
+/// values start at `values[first]`, in one slot or two per field (`Tag::slots`). 16 bytes.
 #[derive(Clone, Copy, Debug)]
 struct Stored {
     time: SimTime,
@@ -199,8 +214,9 @@ impl fmt::Debug for Absorbed {
 #[derive(Clone, Debug)]
 pub struct Trace {
     records: Vec<Stored>,
-    /// Every field's value, record after record: 8 bytes a field.
-    values: Vec<u64>,
+    /// Every field's value, record after record: a string's number or a flag in one slot, an
+    /// integer in two (low half first).
+    values: Vec<u32>,
     /// Every record shape: the kind's number, then each field's packed key and tag. Records
     /// of one kind nearly always share one, so a field costs its value alone.
     shapes: IndexSet<Box<[u16]>, FixedState>,
@@ -312,7 +328,7 @@ impl Trace {
         values: [TraceStr; N],
     ) {
         let first = u32::try_from(self.values.len()).expect("under 4 billion trace fields");
-        self.values.extend(values.map(|v| u64::from(v.0)));
+        self.values.extend(values.map(|v| v.0));
         self.records.push(Stored {
             time,
             first,
@@ -336,7 +352,11 @@ impl Trace {
                 TraceValue::Interned(TraceStr(id)) => (Tag::Str, u64::from(id)),
             };
             shape.push(pack(self.name_id(key), tag));
-            self.values.push(stored);
+            // The low half, then the high half for an integer.
+            self.values.push(stored as u32);
+            if tag.slots() == 2 {
+                self.values.push((stored >> 32) as u32);
+            }
         }
         let shape_id = self.shape_id(&shape);
         self.scratch = shape;
@@ -403,11 +423,12 @@ impl Trace {
     fn view(&self, stored: &Stored) -> TraceRecord<'_> {
         let shape = &self.shapes[stored.shape as usize];
         let first = stored.first as usize;
+        let slots: usize = shape[1..].iter().map(|f| unpack(*f).1.slots()).sum();
         TraceRecord {
             time: stored.time,
             kind: self.name(shape[0]),
             shape: &shape[1..],
-            values: &self.values[first..first + shape.len() - 1],
+            values: &self.values[first..first + slots],
             trace: self,
         }
     }
@@ -645,5 +666,25 @@ mod tests {
             first,
             vec![("v", FieldRef::Int(1)), ("s", FieldRef::Str("x"))]
         );
+    }
+
+    #[test]
+    fn integers_of_every_size_read_back_between_other_fields() {
+        let mut a = Trace::default();
+        let ints = [i64::MIN, -1, 0, 1, 1 << 32, -(1 << 32) - 1, i64::MAX];
+        for (n, v) in ints.into_iter().enumerate() {
+            let fields = [
+                ("s", FieldRef::Str("before")),
+                ("i", FieldRef::Int(v)),
+                ("f", FieldRef::Bool(n % 2 == 0)),
+                ("j", FieldRef::Int(!v)),
+                ("t", FieldRef::Str("after")),
+            ];
+            a.push(SimTime(n as u64), "k", &fields);
+            let back: Vec<_> = a.last().unwrap().fields().collect();
+            assert_eq!(back, fields);
+        }
+        let read: Vec<_> = a.records().map(|r| r.fields().nth(1).unwrap().1).collect();
+        assert_eq!(read, ints.map(FieldRef::Int));
     }
 }
