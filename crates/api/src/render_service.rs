@@ -54,7 +54,7 @@ impl Api {
             .collect();
         let events: Vec<Value> = s
             .events
-            .iter()
+            .latest()
             .rev()
             .take(EVENTS_SHOWN)
             .map(|e| json!({"id": e.id, "createdAt": self.date(e.at), "message": e.message}))

@@ -9,7 +9,7 @@ use crate::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId, ZoneId};
 use crate::placement::Strategy;
 use crate::time::SimTime;
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServiceStatus {
@@ -151,6 +151,48 @@ pub struct ServiceEvent {
     pub message: String,
 }
 
+/// A service's events as ECS keeps them: "A maximum of 100 of the latest events"
+/// (`Service.events`, ecs-semantics §5.11), oldest first. Older ones are dropped; how many
+/// there were and when the first steady state came are kept for reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServiceEvents {
+    latest: VecDeque<ServiceEvent>,
+    total: u64,
+    first_steady_at: Option<SimTime>,
+}
+
+impl ServiceEvents {
+    /// How many of the latest events a service keeps.
+    pub const KEPT: usize = 100;
+
+    /// A new event, the newest; the oldest kept goes when `KEPT` are kept.
+    pub fn push(&mut self, event: ServiceEvent) {
+        if event.name == "SERVICE_STEADY_STATE" && self.first_steady_at.is_none() {
+            self.first_steady_at = Some(event.at);
+        }
+        if self.latest.len() == Self::KEPT {
+            self.latest.pop_front();
+        }
+        self.latest.push_back(event);
+        self.total += 1;
+    }
+
+    /// The events kept, oldest first.
+    pub fn latest(&self) -> impl DoubleEndedIterator<Item = &ServiceEvent> + ExactSizeIterator {
+        self.latest.iter()
+    }
+
+    /// How many events the service ever had.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// When the service first reached a steady state (`SERVICE_STEADY_STATE`), if it did.
+    pub fn first_steady_at(&self) -> Option<SimTime> {
+        self.first_steady_at
+    }
+}
+
 /// The service's throttle of failing starts (§5.8).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Throttle {
@@ -178,7 +220,7 @@ pub struct Service {
     pub has_load_balancers: bool,
     /// Newest last; the last one is PRIMARY.
     pub deployments: Vec<Deployment>,
-    pub events: Vec<ServiceEvent>,
+    pub events: ServiceEvents,
     pub throttle: Throttle,
     pub created_at: SimTime,
     /// Whether the last event said the service is at steady state (to send it once a change).
@@ -322,5 +364,29 @@ mod tests {
         assert_eq!(c(100, 200).max_tasks(4), 8);
         assert_eq!(c(100, 125).max_tasks(3), 3);
         assert_eq!(c(100, 150).max_tasks(3), 4);
+    }
+
+    #[test]
+    fn events_keep_the_latest_hundred_and_remember_the_first_steady_state() {
+        let mut events = ServiceEvents::default();
+        for n in 0..250u64 {
+            let name = if n == 3 || n == 200 {
+                "SERVICE_STEADY_STATE"
+            } else {
+                "SERVICE_TASKS_STARTED"
+            };
+            let (id, message) = (format!("e{n}"), String::new());
+            events.push(ServiceEvent {
+                id,
+                at: SimTime(n * 10),
+                name,
+                message,
+            });
+        }
+        let kept: Vec<&str> = events.latest().map(|e| e.id.as_str()).collect();
+        let want: Vec<String> = (150..250).map(|n| format!("e{n}")).collect();
+        assert_eq!(kept, want);
+        assert_eq!(events.total(), 250);
+        assert_eq!(events.first_steady_at(), Some(SimTime(30)));
     }
 }

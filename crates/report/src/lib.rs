@@ -100,9 +100,8 @@ fn metrics(out: &RunOutput) -> Value {
         .map(|s| {
             let first = s
                 .events
-                .iter()
-                .find(|e| e.name == "SERVICE_STEADY_STATE")
-                .map(|e| e.at.as_ms() - s.created_at.as_ms());
+                .first_steady_at()
+                .map(|at| at.as_ms() - s.created_at.as_ms());
             json!({"service": s.name, "timeToSteadyStateMs": first})
         })
         .collect();
@@ -139,7 +138,7 @@ fn services(out: &RunOutput) -> Vec<Value> {
                 "pendingCount": pending,
                 "deployments": deployments,
                 "rolloutState": s.primary().rollout_state.as_str(),
-                "events": s.events.len(),
+                "events": s.events.total(),
             })
         })
         .collect()

@@ -8,7 +8,7 @@ use crate::placement::Strategy;
 use crate::rng::Purpose;
 use crate::service::{
     Deployment, DeploymentConfig, DeploymentStatus, RetiringTask, RolloutState, Scheduling,
-    Service, ServiceStatus, Throttle,
+    Service, ServiceEvents, ServiceStatus, Throttle,
 };
 use crate::task::DesiredStatus;
 use crate::time::SimDuration;
@@ -67,7 +67,7 @@ impl Engine {
             health_check_grace_period_s: spec.health_check_grace_period_s,
             has_load_balancers: spec.has_load_balancers,
             deployments: vec![deployment],
-            events: Vec::new(),
+            events: ServiceEvents::default(),
             throttle: Throttle::default(),
             created_at: self.now,
             steady: false,
