@@ -169,7 +169,7 @@ impl Api {
             json!(self.arns().container(cluster, &t.uuid, &c.uuid)),
         );
         o.insert("taskArn".into(), json!(task_arn));
-        o.insert("name".into(), json!(c.name));
+        o.insert("name".into(), json!(&*c.name));
         if let Some(image) = self.container_image(t, &c.name) {
             o.insert("image".into(), json!(image));
         }
@@ -219,7 +219,7 @@ impl Api {
         if let Some(s) = &extra.subnet {
             details.insert(0, json!({"name": "subnetId", "value": s}));
         }
-        json!([{"id": t.uuid.clone(), "type": "ElasticNetworkInterface", "status": status, "details": details}])
+        json!([{"id": t.uuid.as_str(), "type": "ElasticNetworkInterface", "status": status, "details": details}])
     }
 }
 

@@ -4,6 +4,7 @@
 //! consumer of randomness never shifts the draws of another. Only integer helpers are offered: no
 //! floats reach a decision.
 
+use crate::ids::HexId;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 
@@ -91,17 +92,21 @@ impl RngStreams {
 
     /// 128 random bits as 32 lowercase hex digits: the shape of an ECS task or instance id.
     pub fn hex_id(&mut self, purpose: Purpose) -> String {
+        self.hex(purpose).to_string()
+    }
+
+    /// `hex_id`'s draws and digits, held inline.
+    pub fn hex(&mut self, purpose: Purpose) -> HexId {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let a = self.stream(purpose).next_u64();
         let b = self.stream(purpose).next_u64();
         // The same text as `format!("{a:016x}{b:016x}")`, without the formatting machinery.
-        let mut id = String::with_capacity(32);
-        for x in [a, b] {
-            for shift in (0..16).rev() {
-                id.push(char::from(DIGITS[((x >> (shift * 4)) & 0xf) as usize]));
-            }
+        let mut id = [0u8; 32];
+        for (at, digit) in id.iter_mut().enumerate() {
+            let (x, shift) = if at < 16 { (a, 15 - at) } else { (b, 31 - at) };
+            *digit = DIGITS[((x >> (shift * 4)) & 0xf) as usize];
         }
-        id
+        HexId::from_digits(id)
     }
 }
 

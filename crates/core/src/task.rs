@@ -3,7 +3,7 @@
 //! Lifecycle: PROVISIONING (awsvpc only) → PENDING → RUNNING → STOPPING → STOPPED. A task that is
 //! stopped before it runs goes straight to STOPPED. Resources are held from placement until STOPPED.
 
-use crate::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
+use crate::ids::{ClusterId, HexId, InstanceId, ServiceId, TaskDefId, TaskId};
 use crate::resources::Allocation;
 use crate::time::SimTime;
 use std::sync::Arc;
@@ -94,8 +94,9 @@ pub struct StopCause {
 /// (`Task::container_status`) unless the container reported one of its own.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Container {
-    pub name: String,
-    pub uuid: String,
+    /// Shared with its task definition.
+    pub name: Arc<str>,
+    pub uuid: HexId,
     pub essential: bool,
     /// The status the container reported on its own (an agent's container state change, an
     /// essential container's exit) since its task last moved them all; `None` follows the task.
@@ -110,7 +111,7 @@ pub struct Container {
 pub struct Task {
     pub id: TaskId,
     /// The 32-hex-digit task id (the last part of its ARN).
-    pub uuid: String,
+    pub uuid: HexId,
     pub cluster: ClusterId,
     pub instance: InstanceId,
     pub task_def: TaskDefId,

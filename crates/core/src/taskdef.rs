@@ -8,6 +8,7 @@
 use crate::ids::TaskDefId;
 use crate::resources::Requirement;
 use crate::time::SimTime;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum NetworkMode {
@@ -63,7 +64,8 @@ pub struct PortMapping {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContainerDef {
-    pub name: String,
+    /// Shared with every container of a task of this definition.
+    pub name: Arc<str>,
     pub cpu: i64,
     pub memory_mib: Option<i64>,
     pub memory_reservation_mib: Option<i64>,
@@ -182,7 +184,7 @@ impl TaskDefinition {
 
 fn apply_container_override(c: &ContainerDef, o: &ResourceOverrides) -> ContainerDef {
     let mut c = c.clone();
-    if let Some(co) = o.containers.iter().find(|co| co.name == c.name) {
+    if let Some(co) = o.containers.iter().find(|co| *co.name == *c.name) {
         c.cpu = co.cpu.unwrap_or(c.cpu);
         c.memory_mib = co.memory_mib.or(c.memory_mib);
         c.memory_reservation_mib = co.memory_reservation_mib.or(c.memory_reservation_mib);
@@ -196,7 +198,7 @@ mod tests {
 
     fn container(cpu: i64, mem: Option<i64>, res: Option<i64>) -> ContainerDef {
         ContainerDef {
-            name: format!("c{cpu}"),
+            name: format!("c{cpu}").into(),
             cpu,
             memory_mib: mem,
             memory_reservation_mib: res,

@@ -203,7 +203,7 @@ impl World {
             .tasks
             .iter()
             .copied()
-            .find(|t| self.task(*t).uuid == uuid)
+            .find(|t| *self.task(*t).uuid == *uuid)
     }
 
     /// The tasks of `group` in a cluster whose desiredStatus is not STOPPED (what spread and

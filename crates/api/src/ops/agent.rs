@@ -97,6 +97,6 @@ fn container_index(api: &Api, task: TaskId, name: &str) -> Result<usize, ApiErro
         .task(task)
         .containers
         .iter()
-        .position(|c| c.name == name)
+        .position(|c| *c.name == *name)
         .ok_or_else(|| ApiError::invalid(format!("The task has no container named '{name}'.")))
 }

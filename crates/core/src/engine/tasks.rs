@@ -38,7 +38,7 @@ impl Engine {
         };
         let task = Task {
             id,
-            uuid: self.rng.hex_id(Purpose::Ids),
+            uuid: self.rng.hex(Purpose::Ids),
             cluster: spec.cluster,
             instance: inst,
             task_def: spec.task_def,
@@ -100,7 +100,7 @@ impl Engine {
             }
             out.push(Container {
                 name: c.name.clone(),
-                uuid: self.rng.hex_id(Purpose::Ids),
+                uuid: self.rng.hex(Purpose::Ids),
                 essential: c.essential,
                 reported: None,
                 exit_code: None,

@@ -150,7 +150,7 @@ mod tests {
             ports_tcp: vec![80],
             ..Default::default()
         };
-        let uuid = f.world.tasks[t.index()].uuid.clone();
+        let uuid = f.world.tasks[t.index()].uuid;
         assert_eq!(
             why(&f, 0, &input(&req)),
             format!("port 80/tcp held by task {uuid}")

@@ -152,7 +152,7 @@ fn container(
         ));
     }
     Ok(ContainerDef {
-        name: name.to_string(),
+        name: name.into(),
         cpu: i64::from(c.cpu.unwrap_or(0)),
         memory_mib: c.memory.map(i64::from),
         memory_reservation_mib: c.memory_reservation.map(i64::from),

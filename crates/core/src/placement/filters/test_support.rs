@@ -2,7 +2,7 @@
 
 use super::PlacementInput;
 use crate::cluster::{Cluster, ClusterStatus};
-use crate::ids::{ClusterId, InstanceId, TaskDefId, TaskId};
+use crate::ids::{ClusterId, HexId, InstanceId, TaskDefId, TaskId};
 use crate::instance::{Attributes, Instance, InstanceStatus, VersionInfo};
 use crate::resources::{Allocation, Requirement, Resources};
 use crate::task::{DesiredStatus, Task, TaskStatus};
@@ -92,7 +92,7 @@ impl Fixture {
         };
         self.world.tasks.push(Task {
             id,
-            uuid: format!("{:032x}", 1000 + id.0),
+            uuid: HexId::parse(&format!("{:032x}", 1000 + id.0)).expect("32 hex digits"),
             cluster: ClusterId(0),
             instance: InstanceId(i as u32),
             task_def: TaskDefId(0),
