@@ -440,6 +440,61 @@ fn what_starts_a_deployment() {
 
 /// §5.2, §5.9: startedBy of a service task is its deployment id, `ecs-svc/` + 19 digits; the
 /// task group is `service:NAME`.
+/// The stoppedReason of every STOPPED task of service `name`, sorted.
+fn stopped_reasons(api: &mut Api, name: &str) -> Vec<String> {
+    let mut out: Vec<String> = service_tasks(api, name, "STOPPED")
+        .iter()
+        .map(|t| {
+            t["stoppedReason"]
+                .as_str()
+                .expect("stoppedReason")
+                .to_string()
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn each_scheduler_stop_names_its_own_deployment_and_cause() {
+    let mut api = fleet(4, &ZONES);
+    create(&mut api, "web", "web:1", 3, json!({}));
+    advance_to(&mut api, 60 * S);
+    let first = str_at(&describe(&mut api, "web"), "/deployments/0/id");
+    // A drain stops one task of the first deployment, then a scale-in two more of it.
+    let on = str_at(
+        &service_tasks(&mut api, "web", "RUNNING")[0],
+        "/containerInstanceArn",
+    );
+    let body = json!({"containerInstances": [on], "status": "DRAINING"});
+    ok(&mut api, "update_container_instances_state", body);
+    advance_to(&mut api, 120 * S);
+    update(&mut api, json!({"service": "web", "desiredCount": 1}));
+    advance_to(&mut api, 180 * S);
+    // A deployment stops the first deployment's last task, then a scale-in the new one's.
+    update(
+        &mut api,
+        json!({"service": "web", "taskDefinition": "web:2"}),
+    );
+    let second = str_at(&describe(&mut api, "web"), "/deployments/0/id");
+    advance_to(&mut api, 300 * S);
+    update(&mut api, json!({"service": "web", "desiredCount": 0}));
+    advance_to(&mut api, 360 * S);
+    let scaling = |d: &str| format!("Scaling activity initiated by (deployment {d})");
+    let mut want = vec![
+        format!(
+            "{}: container instance is in DRAINING state",
+            scaling(&first)
+        ),
+        scaling(&first),
+        scaling(&first),
+        scaling(&first),
+        scaling(&second),
+    ];
+    want.sort();
+    assert_eq!(stopped_reasons(&mut api, "web"), want);
+}
+
 #[test]
 fn service_tasks_carry_deployment_id_and_group() {
     let mut api = fleet(2, &ZONES);

@@ -129,7 +129,7 @@ impl Api {
         }
         o.insert("version".into(), json!(t.version));
         if let Some(stop) = &t.stop {
-            o.insert("stoppedReason".into(), json!(stop.reason));
+            o.insert("stoppedReason".into(), json!(&*stop.reason));
             if let Some(code) = stop.code {
                 o.insert("stopCode".into(), json!(code.as_str()));
             }

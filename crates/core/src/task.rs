@@ -87,7 +87,8 @@ impl StopCode {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StopCause {
     pub code: Option<StopCode>,
-    pub reason: String,
+    /// Shared by the tasks one cause stops (a deployment's scale-in, an instance's end).
+    pub reason: Arc<str>,
 }
 
 /// One container of a task, as DescribeTasks shows it. Its `lastStatus` follows its task's

@@ -277,7 +277,10 @@ pub(super) fn stop_task(api: &mut Api, body: &Value) -> Result<Value, ApiError> 
         .ok_or_else(|| ApiError::invalid("The referenced task was not found."))?;
     let cause = StopCause {
         code: Some(StopCode::UserInitiated),
-        reason: req.reason.unwrap_or_else(|| "Task stopped by user".into()),
+        reason: req
+            .reason
+            .unwrap_or_else(|| "Task stopped by user".into())
+            .into(),
     };
     api.engine.stop_task(task, cause);
     Ok(json!({"task": api.task_json(task)}))

@@ -248,7 +248,7 @@ impl Engine {
         let live: Vec<_> = self.world.live_tasks_on(id).map(|t| t.id).collect();
         let cause = StopCause {
             code: None,
-            reason: format!("Host EC2 (instance {ec2}) terminated."),
+            reason: format!("Host EC2 (instance {ec2}) terminated.").into(),
         };
         for t in live {
             self.stop_now(t, cause.clone());

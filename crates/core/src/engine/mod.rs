@@ -161,6 +161,9 @@ pub struct Engine {
     index: crate::placement::index::PlacementIndex,
     placement: PlacementMode,
     trace_names: tasks::TraceNames,
+    /// The service scheduler's last stop reason, by (service, deployment, why): the tasks one
+    /// reconcile stops share its text.
+    last_stop_reason: Option<(scheduling::ReasonKey, std::sync::Arc<str>)>,
 }
 
 impl Engine {
@@ -183,6 +186,7 @@ impl Engine {
             index: Default::default(),
             placement: config.placement,
             trace_names: Default::default(),
+            last_stop_reason: None,
         }
     }
 

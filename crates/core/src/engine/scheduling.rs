@@ -12,9 +12,13 @@ use crate::service::{DeploymentStatus, RolloutState, Scheduling, ServiceEvent, S
 use crate::task::{StopCause, StopCode};
 use crate::taskdef::ResourceOverrides;
 use crate::trace::{FieldRef, TraceStr, TraceValue};
+use std::sync::Arc;
 
 const TROUBLESHOOTING: &str =
     "For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.";
+
+/// What a service-scheduler stop reason depends on: the service, the deployment, why.
+pub(super) type ReasonKey = (ServiceId, usize, StopWhy);
 
 impl Engine {
     pub(super) fn on_reconcile(&mut self, id: ServiceId) {
@@ -93,14 +97,28 @@ impl Engine {
         !stopped.is_empty() || !started.is_empty()
     }
 
-    fn scheduler_stop(&mut self, id: ServiceId, t: TaskId, why: StopWhy) {
-        let dep = self.world.task(t).service.map_or(0, |(_, d)| d);
-        let deployment = self.world.service(id).deployments[dep].id.clone();
-        let reason = match why {
-            StopWhy::Scaling => format!("Scaling activity initiated by (deployment {deployment})"),
-            StopWhy::Draining => format!("Scaling activity initiated by (deployment {deployment}): container instance is in DRAINING state"),
+    /// The stopped reason of a task of deployment `dep` of service `id` stopped for `why`; the
+    /// same text (one allocation) as the last stop's when that was for the same.
+    fn stop_reason(&mut self, id: ServiceId, dep: usize, why: StopWhy) -> Arc<str> {
+        let key = (id, dep, why);
+        if let Some((last, reason)) = &self.last_stop_reason
+            && *last == key
+        {
+            return Arc::clone(reason);
+        }
+        let deployment = &self.world.service(id).deployments[dep].id;
+        let reason: Arc<str> = match why {
+            StopWhy::Scaling => format!("Scaling activity initiated by (deployment {deployment})").into(),
+            StopWhy::Draining => format!("Scaling activity initiated by (deployment {deployment}): container instance is in DRAINING state").into(),
             StopWhy::ConstraintViolated => "Service scheduler stopped the task: the container instance no longer satisfies the placement constraints".into(),
         };
+        self.last_stop_reason = Some((key, Arc::clone(&reason)));
+        reason
+    }
+
+    fn scheduler_stop(&mut self, id: ServiceId, t: TaskId, why: StopWhy) {
+        let dep = self.world.task(t).service.map_or(0, |(_, d)| d);
+        let reason = self.stop_reason(id, dep, why);
         if why == StopWhy::ConstraintViolated {
             let name = self.world.service(id).name.clone();
             let ec2 = self

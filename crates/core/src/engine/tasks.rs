@@ -311,6 +311,7 @@ impl Engine {
             }
             TaskStatus::Stopped => {
                 let reason = reason.unwrap_or_else(|| "Task stopped by the agent".into());
+                let reason = reason.into();
                 self.stop_now(id, StopCause { code: None, reason });
             }
             _ => {}
@@ -455,7 +456,7 @@ pub(super) struct TraceNames {
     /// Each stop code's text, at the code's place in `StopCode` + 1 ("" for none at 0).
     stop_codes: Vec<Option<TraceStr>>,
     /// The stop reasons interned last, newest first: the tasks of one stop share theirs.
-    reasons: Vec<(String, TraceStr)>,
+    reasons: Vec<(Arc<str>, TraceStr)>,
     /// The `TaskStatus` record shapes, resolved on the first record.
     status_shapes: Option<StatusShapes>,
 }

@@ -251,10 +251,10 @@ fn stop(api: &mut Api, s: &StopSpec) -> Result<Value, ApiError> {
         })
         .collect();
     let arns: Vec<Value> = tasks.iter().map(|t| json!(api.task_arn(*t))).collect();
-    let reason = s
-        .reason
-        .clone()
-        .unwrap_or_else(|| "Task stopped by user".into());
+    let reason = s.reason.clone().map_or_else(
+        || "Task stopped by user".into(),
+        std::sync::Arc::<str>::from,
+    );
     for t in tasks {
         let cause = ecsim_core::task::StopCause {
             code: Some(ecsim_core::task::StopCode::UserInitiated),
