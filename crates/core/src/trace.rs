@@ -220,6 +220,8 @@ pub struct Trace {
     /// Every record shape: the kind's number, then each field's packed key and tag. Records
     /// of one kind nearly always share one, so a field costs its value alone.
     shapes: IndexSet<Box<[u16]>, FixedState>,
+    /// By shape: how many value slots a record of it takes.
+    shape_slots: Vec<u32>,
     /// Every kind and key, numbered in order of first sight.
     names: IndexSet<&'static str, FixedState>,
     /// Every string value, numbered in order of first sight.
@@ -246,6 +248,7 @@ impl Default for Trace {
             records: Vec::new(),
             values: Vec::new(),
             shapes: IndexSet::default(),
+            shape_slots: Vec::new(),
             names: IndexSet::default(),
             strings: IndexSet::default(),
             unique_text: String::new(),
@@ -377,7 +380,15 @@ impl Trace {
         }
         let id = match self.shapes.get_index_of(shape) {
             Some(id) => id,
-            None => self.shapes.insert_full(shape.into()).0,
+            None => {
+                let slots = shape[1..]
+                    .iter()
+                    .map(|f| unpack(*f).1.slots())
+                    .sum::<usize>();
+                self.shape_slots
+                    .push(u32::try_from(slots).expect("under 4 billion fields"));
+                self.shapes.insert_full(shape.into()).0
+            }
         };
         let id = u32::try_from(id).expect("under 4 billion record shapes");
         self.last_shape[kind] = Some(id);
@@ -423,7 +434,7 @@ impl Trace {
     fn view(&self, stored: &Stored) -> TraceRecord<'_> {
         let shape = &self.shapes[stored.shape as usize];
         let first = stored.first as usize;
-        let slots: usize = shape[1..].iter().map(|f| unpack(*f).1.slots()).sum();
+        let slots = self.shape_slots[stored.shape as usize] as usize;
         TraceRecord {
             time: stored.time,
             kind: self.name(shape[0]),
