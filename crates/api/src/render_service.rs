@@ -57,7 +57,7 @@ impl Api {
             .latest()
             .rev()
             .take(EVENTS_SHOWN)
-            .map(|e| json!({"id": e.id, "createdAt": self.date(e.at), "message": e.message}))
+            .map(|e| json!({"id": e.id.as_str(), "createdAt": self.date(e.at), "message": e.message}))
             .collect();
         let constraints: Vec<Value> = s
             .member_of

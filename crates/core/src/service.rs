@@ -5,7 +5,7 @@
 //! are kept in full here; the API shows the newest 100.
 
 use crate::cql::Expr;
-use crate::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId, ZoneId};
+use crate::ids::{ClusterId, HexId, InstanceId, ServiceId, TaskDefId, TaskId, ZoneId};
 use crate::placement::Strategy;
 use crate::time::SimTime;
 use std::cmp::Reverse;
@@ -145,7 +145,7 @@ pub struct Deployment {
 /// A service event (`ServiceEvent`), with its EventBridge-style name for the trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceEvent {
-    pub id: String,
+    pub id: HexId,
     pub at: SimTime,
     pub name: &'static str,
     pub message: String,
@@ -375,7 +375,8 @@ mod tests {
             } else {
                 "SERVICE_TASKS_STARTED"
             };
-            let (id, message) = (format!("e{n}"), String::new());
+            let id = HexId::parse(&format!("{n:032x}")).expect("32 hex digits");
+            let message = String::new();
             events.push(ServiceEvent {
                 id,
                 at: SimTime(n * 10),
@@ -384,7 +385,7 @@ mod tests {
             });
         }
         let kept: Vec<&str> = events.latest().map(|e| e.id.as_str()).collect();
-        let want: Vec<String> = (150..250).map(|n| format!("e{n}")).collect();
+        let want: Vec<String> = (150..250u64).map(|n| format!("{n:032x}")).collect();
         assert_eq!(kept, want);
         assert_eq!(events.total(), 250);
         assert_eq!(events.first_steady_at(), Some(SimTime(30)));

@@ -279,8 +279,12 @@ impl Engine {
             return;
         }
         let name = &self.world.service(id).name;
-        let mut msg = format!("(service {name}) {verb} {} {noun}: ", tasks.len());
-        msg.reserve(tasks.len() * "(task ) ".len() + tasks.len() * 32);
+        let count = tasks.len().to_string();
+        let head = ["(service ", name, ") ", verb, " ", &count, " ", noun, ": "];
+        let head_len: usize = head.iter().map(|s| s.len()).sum();
+        // Sized exactly: each task adds "(task " + 32 digits + ") ".
+        let mut msg = String::with_capacity(head_len + tasks.len() * ("(task ) ".len() + 32));
+        head.iter().for_each(|s| msg.push_str(s));
         for (at, t) in tasks.iter().enumerate() {
             if at > 0 {
                 msg.push(' ');
@@ -297,7 +301,7 @@ impl Engine {
         };
         // The message names tasks by id: new text, recorded without a lookup.
         let text = self.trace.add_unique(&msg);
-        self.push_service_event(id, (kind, &msg, text), true);
+        self.push_service_event(id, (kind, msg, text), true);
     }
 
     /// Older deployments with no task left become INACTIVE; a draining service with no task
@@ -425,7 +429,7 @@ impl Engine {
         visible: bool,
     ) {
         let text = self.trace.intern(message);
-        self.push_service_event(id, (name, message, text), visible);
+        self.push_service_event(id, (name, message.to_string(), text), visible);
     }
 
     /// Records a service event whose message the trace has as `text`, and lists it on the
@@ -433,7 +437,7 @@ impl Engine {
     fn push_service_event(
         &mut self,
         id: ServiceId,
-        (name, message, text): (&'static str, &str, TraceStr),
+        (name, message, text): (&'static str, String, TraceStr),
         visible: bool,
     ) {
         let service = self.trace.intern(&self.world.service(id).name);
@@ -445,10 +449,10 @@ impl Engine {
         self.trace.push_interned(self.now, "ServiceEvent", &fields);
         if visible {
             let event = ServiceEvent {
-                id: self.rng.hex_id(Purpose::Ids),
+                id: self.rng.hex(Purpose::Ids),
                 at: self.now,
                 name,
-                message: message.to_string(),
+                message,
             };
             self.service_mut(id).events.push(event);
         }
