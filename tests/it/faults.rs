@@ -39,7 +39,7 @@ timeline:
         .filter(|t| {
             t.stop.as_ref().and_then(|s| s.code) == Some(StopCode::EssentialContainerExited)
         })
-        .inspect(|t| assert_ne!(t.started_at, None, "only RUNNING tasks crash"))
+        .inspect(|t| assert_ne!(t.started_at(), None, "only RUNNING tasks crash"))
         .map(|t| t.id.0)
         .collect()
 }

@@ -9,7 +9,7 @@ use ecsim_core::cluster::Cluster;
 use ecsim_core::ids::{ClusterId, InstanceId, TaskId};
 use ecsim_core::instance::Instance;
 use ecsim_core::resources::{Gpus, ResourceValue, Resources};
-use ecsim_core::task::{Container, Task, TaskStatus};
+use ecsim_core::task::{Container, Moment, Task, TaskStatus};
 use ecsim_core::time::SimTime;
 use serde_json::{Map, Value, json};
 
@@ -147,13 +147,13 @@ impl Api {
 
     fn insert_task_dates(&self, o: &mut Map<String, Value>, t: &Task) {
         let dates = [
-            ("pullStartedAt", t.pull_started_at),
-            ("pullStoppedAt", t.pull_stopped_at),
+            ("pullStartedAt", t.times.get(Moment::PullStarted)),
+            ("pullStoppedAt", t.times.get(Moment::PullStopped)),
             ("createdAt", Some(t.created_at)),
-            ("startedAt", t.started_at),
-            ("stoppingAt", t.stopping_at),
-            ("executionStoppedAt", t.execution_stopped_at),
-            ("stoppedAt", t.stopped_at),
+            ("startedAt", t.times.get(Moment::Started)),
+            ("stoppingAt", t.times.get(Moment::Stopping)),
+            ("executionStoppedAt", t.times.get(Moment::ExecutionStopped)),
+            ("stoppedAt", t.times.get(Moment::Stopped)),
         ];
         for (key, at) in dates {
             if let Some(at) = at {

@@ -199,7 +199,7 @@ fn deployment_counts(world: &World, s: &Service, d: usize, out: &mut Vec<Violati
     let miscounted = mine().find(|t| {
         t.health_counted
             && (t.last_status != TaskStatus::Running
-                || t.healthy_at.is_none()
+                || t.healthy_at().is_none()
                 || t.desired_status != DesiredStatus::Running)
     });
     if let Some(t) = miscounted {

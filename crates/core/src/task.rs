@@ -128,22 +128,52 @@ pub struct Task {
     /// the task's transitions touch its containers.
     pub containers_reported: bool,
     pub created_at: SimTime,
-    pub pull_started_at: Option<SimTime>,
-    pub pull_stopped_at: Option<SimTime>,
-    pub started_at: Option<SimTime>,
-    pub stopping_at: Option<SimTime>,
-    pub execution_stopped_at: Option<SimTime>,
-    pub stopped_at: Option<SimTime>,
+    /// When it reached each point of its lifecycle (pull, start, stop, health), if it did.
+    pub times: Moments,
     pub stop: Option<StopCause>,
     /// Seconds the agent waits after SIGTERM before SIGKILL.
     pub stop_timeout_s: Option<u64>,
     pub version: u64,
     /// The service and deployment (index into its deployments) that started the task.
     pub service: Option<(ServiceId, usize)>,
-    /// When a RUNNING task starts counting as healthy for deployments.
-    pub healthy_at: Option<SimTime>,
-    /// Whether its deployment's `healthy_tasks` counts it (a live service task past `healthy_at`).
+    /// Whether its deployment's `healthy_tasks` counts it (a live service task past its
+    /// `Moment::Healthy`).
     pub health_counted: bool,
+}
+
+/// A point of a task's lifecycle with a time (`Moments`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Moment {
+    PullStarted,
+    PullStopped,
+    Started,
+    Stopping,
+    ExecutionStopped,
+    Stopped,
+    /// When a RUNNING task starts counting as healthy for deployments.
+    Healthy,
+}
+
+/// A task's lifecycle times: each `Moment`'s time, if it came. 64 bytes, where seven
+/// `Option<SimTime>` take 112 (a time may be any u64, so none can stand for "not yet").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Moments {
+    at: [u64; 7],
+    /// Bit `m` set: `at[m]` holds moment `m`'s time.
+    came: u8,
+}
+
+impl Moments {
+    pub fn get(&self, m: Moment) -> Option<SimTime> {
+        let i = m as usize;
+        (self.came & 1 << i != 0).then(|| SimTime(self.at[i]))
+    }
+
+    pub fn set(&mut self, m: Moment, at: SimTime) {
+        let i = m as usize;
+        self.at[i] = at.0;
+        self.came |= 1 << i;
+    }
 }
 
 /// The status a container shows when it reported none of its own, by its task's status: PENDING
@@ -163,6 +193,16 @@ impl Task {
             .unwrap_or_else(|| container_default(self.last_status))
     }
 
+    /// When it turned RUNNING, if it did.
+    pub fn started_at(&self) -> Option<SimTime> {
+        self.times.get(Moment::Started)
+    }
+
+    /// When it counts (or will count) as healthy, once it is RUNNING.
+    pub fn healthy_at(&self) -> Option<SimTime> {
+        self.times.get(Moment::Healthy)
+    }
+
     /// Whether the task still holds resources on its instance.
     pub fn holds_resources(&self) -> bool {
         self.last_status != TaskStatus::Stopped
@@ -173,12 +213,40 @@ impl Task {
     pub fn turns_healthy_at(&self, at: SimTime) -> bool {
         self.desired_status == DesiredStatus::Running
             && self.last_status == TaskStatus::Running
-            && self.healthy_at == Some(at)
+            && self.healthy_at() == Some(at)
             && !self.health_counted
     }
 
     /// RUNNING and past its health delay.
     pub fn is_healthy(&self, now: SimTime) -> bool {
-        self.last_status == TaskStatus::Running && self.healthy_at.is_some_and(|h| h <= now)
+        self.last_status == TaskStatus::Running && self.healthy_at().is_some_and(|h| h <= now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moments_hold_any_time_and_only_the_ones_set() {
+        let all = [
+            Moment::PullStarted,
+            Moment::PullStopped,
+            Moment::Started,
+            Moment::Stopping,
+            Moment::ExecutionStopped,
+            Moment::Stopped,
+            Moment::Healthy,
+        ];
+        let mut m = Moments::default();
+        assert!(all.iter().all(|x| m.get(*x).is_none()));
+        m.set(Moment::Started, SimTime(0));
+        m.set(Moment::Healthy, SimTime(u64::MAX));
+        m.set(Moment::PullStopped, SimTime(7));
+        let got: Vec<_> = all.iter().map(|x| m.get(*x)).collect();
+        let want = [None, Some(SimTime(7)), Some(SimTime(0)), None, None, None];
+        assert_eq!(got[..6], want);
+        assert_eq!(got[6], Some(SimTime(u64::MAX)));
+        assert!(std::mem::size_of::<Moments>() <= 64);
     }
 }

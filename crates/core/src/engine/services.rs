@@ -10,7 +10,7 @@ use crate::service::{
     Deployment, DeploymentConfig, DeploymentStatus, RetiringTask, RolloutState, Scheduling,
     Service, ServiceEvents, ServiceStatus, Throttle,
 };
-use crate::task::DesiredStatus;
+use crate::task::{DesiredStatus, Moment};
 use crate::time::SimDuration;
 use crate::trace::Field;
 use std::cmp::Reverse;
@@ -265,7 +265,9 @@ impl Engine {
         };
         let delay = self.health_delay(sid);
         let healthy_at = self.now.after(delay);
-        self.world.tasks[task.index()].healthy_at = Some(healthy_at);
+        self.world.tasks[task.index()]
+            .times
+            .set(Moment::Healthy, healthy_at);
         self.schedule(healthy_at, Event::TaskHealthy(task));
         let s = self.service_mut(sid);
         s.health_due.push(Reverse((healthy_at, task)));
@@ -318,7 +320,7 @@ impl Engine {
         let Some((sid, dep)) = t.service else { return };
         let by_scheduler = t.stop.as_ref().and_then(|c| c.code)
             == Some(crate::task::StopCode::ServiceSchedulerInitiated);
-        if t.started_at.is_none() && !by_scheduler {
+        if t.started_at().is_none() && !by_scheduler {
             self.start_failed(sid, dep);
         }
         self.schedule_reconcile(sid);

@@ -7,7 +7,9 @@ use crate::ids::{InstanceId, ServiceId, TaskDefId, TaskId};
 use crate::instance::Instance;
 use crate::resources::{Allocation, EPHEMERAL_PORTS, Gpus, Requirement};
 use crate::rng::Purpose;
-use crate::task::{Container, DesiredStatus, StopCause, StopCode, Task, TaskStatus};
+use crate::task::{
+    Container, DesiredStatus, Moment, Moments, StopCause, StopCode, Task, TaskStatus,
+};
 use crate::taskdef::NetworkMode;
 use crate::trace::{StrShape, Trace, TraceStr};
 use crate::world::World;
@@ -36,7 +38,7 @@ impl Engine {
         } else {
             TaskStatus::Pending
         };
-        let task = Task {
+        let mut task = Task {
             id,
             uuid: self.rng.hex(Purpose::Ids),
             cluster: spec.cluster,
@@ -50,19 +52,16 @@ impl Engine {
             containers,
             containers_reported: false,
             created_at: self.now,
-            pull_started_at: (status == TaskStatus::Pending).then_some(self.now),
-            pull_stopped_at: None,
-            started_at: None,
-            stopping_at: None,
-            execution_stopped_at: None,
-            stopped_at: None,
+            times: Moments::default(),
             stop: None,
             stop_timeout_s: td.stop_timeout_s(),
             version: 1,
             service,
-            healthy_at: None,
             health_counted: false,
         };
+        if status == TaskStatus::Pending {
+            task.times.set(Moment::PullStarted, self.now);
+        }
         self.index.count_task(&self.world, &spec.group, inst, 1);
         self.world.tasks.push(task);
         self.world.count_shape(id, 1);
@@ -174,7 +173,7 @@ impl Engine {
         }
         let t = self.task_mut(id);
         t.last_status = TaskStatus::Pending;
-        t.pull_started_at = Some(now);
+        t.times.set(Moment::PullStarted, now);
         self.record_status(id);
         let at = self.now.after(self.timing.pending.draw(&mut self.rng));
         self.schedule(at, Event::TaskStarted(id));
@@ -187,8 +186,8 @@ impl Engine {
         }
         let t = self.task_mut(id);
         t.last_status = TaskStatus::Running;
-        t.pull_stopped_at = Some(now);
-        t.started_at = Some(now);
+        t.times.set(Moment::PullStopped, now);
+        t.times.set(Moment::Started, now);
         // Every container that has not stopped now runs: it follows the task again.
         if t.containers_reported {
             t.containers
@@ -230,7 +229,7 @@ impl Engine {
         let now = self.now;
         let t = self.task_mut(id);
         t.last_status = TaskStatus::Stopping;
-        t.stopping_at = Some(now);
+        t.times.set(Moment::Stopping, now);
         if let Some((sid, dep)) = t.service {
             self.service_mut(sid).deployments[dep].stopping_tasks += 1;
         }
@@ -257,8 +256,8 @@ impl Engine {
         }
         let t = self.task_mut(id);
         t.last_status = TaskStatus::Stopped;
-        t.execution_stopped_at = Some(now);
-        t.stopped_at = Some(now);
+        t.times.set(Moment::ExecutionStopped, now);
+        t.times.set(Moment::Stopped, now);
         // Every container is STOPPED with its task.
         if t.containers_reported {
             t.containers.iter_mut().for_each(|c| c.reported = None);

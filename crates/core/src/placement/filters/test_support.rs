@@ -104,17 +104,11 @@ impl Fixture {
             containers: Vec::new(),
             containers_reported: false,
             created_at: SimTime::ZERO,
-            pull_started_at: None,
-            pull_stopped_at: None,
-            started_at: None,
-            stopping_at: None,
-            execution_stopped_at: None,
-            stopped_at: None,
+            times: Default::default(),
             stop: None,
             stop_timeout_s: None,
             version: 1,
             service: None,
-            healthy_at: None,
             health_counted: false,
         });
         self.world.count_shape(id, 1);
