@@ -321,7 +321,7 @@ fn accounting(world: &World, id: InstanceId, out: &mut Vec<Violation>) {
         ));
     }
     if let Some(Gpus::Ids(left)) = &inst.remaining.gpus {
-        let held: BTreeSet<&String> = live.iter().flat_map(|t| &t.allocation.gpu_ids).collect();
+        let held: BTreeSet<&String> = live.iter().flat_map(|t| t.allocation.gpu_ids()).collect();
         if held.iter().any(|g| left.contains(*g)) {
             out.push(v(
                 "gpu-held-twice",
@@ -350,7 +350,7 @@ fn ports(world: &World, id: InstanceId, out: &mut Vec<Violation>) {
     let mut udp: BTreeSet<u16> = inst.registered.ports_udp.clone();
     let mut dynamic: BTreeSet<u16> = BTreeSet::new();
     for t in world.live_tasks_on(id) {
-        for p in &t.allocation.ports_tcp {
+        for p in t.allocation.ports_tcp() {
             if !tcp.insert(*p) {
                 out.push(v(
                     "port-held-twice",
@@ -358,7 +358,7 @@ fn ports(world: &World, id: InstanceId, out: &mut Vec<Violation>) {
                 ));
             }
         }
-        for p in &t.allocation.ports_udp {
+        for p in t.allocation.ports_udp() {
             if !udp.insert(*p) {
                 out.push(v(
                     "port-held-twice",
@@ -366,7 +366,7 @@ fn ports(world: &World, id: InstanceId, out: &mut Vec<Violation>) {
                 ));
             }
         }
-        for p in &t.allocation.dynamic_ports {
+        for p in t.allocation.dynamic_ports() {
             if !dynamic.insert(*p) || tcp.contains(p) {
                 out.push(v(
                     "port-held-twice",

@@ -100,14 +100,91 @@ pub struct Requirement {
 }
 
 /// What a placed task actually holds on its instance, so that it can be given back exactly.
+/// Host ports and GPU ids, which most tasks hold none of, sit in one separate block (none at
+/// all when there are none), so the record every task carries is 32 bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Allocation {
     pub cpu: i64,
     pub memory_mib: i64,
+    pub gpus: i64,
+    pub eni: bool,
+    held: Option<Box<Held>>,
+}
+
+/// An allocation's host ports and GPU ids.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Held {
     pub ports_tcp: Vec<u16>,
     pub ports_udp: Vec<u16>,
     pub dynamic_ports: Vec<u16>,
-    pub gpus: i64,
     pub gpu_ids: Vec<String>,
-    pub eni: bool,
+}
+
+impl Allocation {
+    /// `cpu`, `memory_mib`, `gpus` and `eni` with the ports and GPU ids of `held`.
+    pub fn new(cpu: i64, memory_mib: i64, gpus: i64, eni: bool, held: Held) -> Allocation {
+        let none =
+            held.ports_tcp.is_empty() && held.ports_udp.is_empty() && held.dynamic_ports.is_empty();
+        let held = (!none || !held.gpu_ids.is_empty()).then(|| Box::new(held));
+        Allocation {
+            cpu,
+            memory_mib,
+            gpus,
+            eni,
+            held,
+        }
+    }
+
+    fn held(&self) -> Option<&Held> {
+        self.held.as_deref()
+    }
+
+    /// Static TCP host ports.
+    pub fn ports_tcp(&self) -> &[u16] {
+        self.held().map_or(&[], |h| &h.ports_tcp)
+    }
+
+    /// Static UDP host ports.
+    pub fn ports_udp(&self) -> &[u16] {
+        self.held().map_or(&[], |h| &h.ports_udp)
+    }
+
+    /// Host ports the agent assigned from the ephemeral range.
+    pub fn dynamic_ports(&self) -> &[u16] {
+        self.held().map_or(&[], |h| &h.dynamic_ports)
+    }
+
+    /// GPU ids, when the instance lists them.
+    pub fn gpu_ids(&self) -> &[String] {
+        self.held().map_or(&[], |h| &h.gpu_ids)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_allocation_reads_back_its_ports_and_gpus_and_holds_no_block_without_them() {
+        let plain = Allocation::new(256, 512, 0, false, Held::default());
+        assert!(plain.held.is_none());
+        assert!(plain.ports_tcp().is_empty() && plain.gpu_ids().is_empty());
+        let held = Held {
+            ports_tcp: vec![80, 443],
+            ports_udp: vec![53],
+            dynamic_ports: vec![32768],
+            gpu_ids: vec!["GPU-1".into()],
+        };
+        let a = Allocation::new(256, 512, 1, true, held);
+        assert_eq!(a.ports_tcp(), [80, 443]);
+        assert_eq!(a.ports_udp(), [53]);
+        assert_eq!(a.dynamic_ports(), [32768]);
+        assert_eq!(a.gpu_ids(), ["GPU-1".to_string()]);
+        let gpus_only = Held {
+            gpu_ids: vec!["GPU-2".into()],
+            ..Held::default()
+        };
+        let g = Allocation::new(0, 0, 1, false, gpus_only);
+        assert_eq!(g.gpu_ids(), ["GPU-2".to_string()]);
+    }
 }

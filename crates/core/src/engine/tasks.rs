@@ -5,7 +5,7 @@ use super::{Engine, Event, RunSpec};
 use crate::ids::ClusterId;
 use crate::ids::{InstanceId, ServiceId, TaskDefId, TaskId};
 use crate::instance::Instance;
-use crate::resources::{Allocation, EPHEMERAL_PORTS, Gpus, Requirement};
+use crate::resources::{Allocation, EPHEMERAL_PORTS, Gpus, Held, Requirement};
 use crate::rng::Purpose;
 use crate::task::{
     Container, DesiredStatus, Moment, Moments, StopCause, StopCode, Task, TaskStatus,
@@ -81,7 +81,7 @@ impl Engine {
 
     fn containers_for(&mut self, td: TaskDefId, alloc: &Allocation) -> Vec<Container> {
         let def = self.world.task_def(td);
-        let mut dynamic = alloc.dynamic_ports.iter().copied();
+        let mut dynamic = alloc.dynamic_ports().iter().copied();
         // Sized exactly: a growing Vec would keep room for four containers per task.
         let mut out = Vec::with_capacity(def.containers.len());
         for c in &def.containers {
@@ -145,16 +145,13 @@ impl Engine {
         if req.eni {
             i.task_enis += 1;
         }
-        Allocation {
-            cpu: req.cpu,
-            memory_mib: req.memory_mib,
+        let held = Held {
             ports_tcp: req.ports_tcp.clone(),
             ports_udp: req.ports_udp.clone(),
             dynamic_ports,
-            gpus: req.gpus,
             gpu_ids,
-            eni: req.eni,
-        }
+        };
+        Allocation::new(req.cpu, req.memory_mib, req.gpus, req.eni, held)
     }
 
     /// Gives a stopped task's allocation back to its instance.
@@ -578,18 +575,18 @@ fn give_back(i: &mut Instance, a: &Allocation) {
     let r = &mut i.remaining;
     r.cpu += a.cpu;
     r.memory_mib += a.memory_mib;
-    a.ports_tcp.iter().for_each(|p| {
+    a.ports_tcp().iter().for_each(|p| {
         r.ports_tcp.remove(p);
     });
-    a.ports_udp.iter().for_each(|p| {
+    a.ports_udp().iter().for_each(|p| {
         r.ports_udp.remove(p);
     });
     match &mut r.gpus {
         Some(Gpus::Count(n)) => *n += a.gpus,
-        Some(Gpus::Ids(ids)) => ids.extend(a.gpu_ids.iter().cloned()),
+        Some(Gpus::Ids(ids)) => ids.extend(a.gpu_ids().iter().cloned()),
         None => {}
     }
-    a.dynamic_ports.iter().for_each(|p| {
+    a.dynamic_ports().iter().for_each(|p| {
         i.dynamic_ports_in_use.remove(p);
     });
     if a.eni {

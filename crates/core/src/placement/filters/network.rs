@@ -51,9 +51,9 @@ fn holder(world: &World, inst: &Instance, port: u16, udp: bool) -> Option<TaskId
         .live_tasks_on(inst.id)
         .find(|t| {
             let held = if udp {
-                &t.allocation.ports_udp
+                t.allocation.ports_udp()
             } else {
-                &t.allocation.ports_tcp
+                t.allocation.ports_tcp()
             };
             held.contains(&port)
         })

@@ -4,7 +4,7 @@ use super::PlacementInput;
 use crate::cluster::{Cluster, ClusterStatus};
 use crate::ids::{ClusterId, HexId, InstanceId, TaskDefId, TaskId};
 use crate::instance::{Attributes, Instance, InstanceStatus, VersionInfo};
-use crate::resources::{Allocation, Requirement, Resources};
+use crate::resources::{Allocation, Held, Requirement, Resources};
 use crate::task::{DesiredStatus, Task, TaskStatus};
 use crate::time::SimTime;
 use crate::world::World;
@@ -83,13 +83,12 @@ impl Fixture {
             .ports_udp
             .extend(req.ports_udp.iter().copied());
         inst.tasks.push(id);
-        let allocation = Allocation {
-            cpu: req.cpu,
-            memory_mib: req.memory_mib,
+        let held = Held {
             ports_tcp: req.ports_tcp.clone(),
             ports_udp: req.ports_udp.clone(),
-            ..Allocation::default()
+            ..Held::default()
         };
+        let allocation = Allocation::new(req.cpu, req.memory_mib, 0, false, held);
         self.world.tasks.push(Task {
             id,
             uuid: HexId::parse(&format!("{:032x}", 1000 + id.0)).expect("32 hex digits"),
