@@ -189,6 +189,15 @@ fn container_statuses(api: &mut Api, t: &str) -> Vec<(String, String)> {
     out
 }
 
+/// SubmitContainerStateChange: container `name` of task `t` reports `status` (with `exit`).
+fn report(api: &mut Api, t: &str, name: &str, status: &str, exit: Option<i64>) {
+    let mut body = json!({"task": t, "containerName": name, "status": status});
+    if let Some(code) = exit {
+        body["exitCode"] = json!(code);
+    }
+    ok(api, "submit_container_state_change", body);
+}
+
 fn pairs(main: &str, side: &str) -> Vec<(String, String)> {
     let q = |s: &str| format!("\"{s}\"");
     vec![(q("main"), q(main)), (q("side"), q(side))]
@@ -203,8 +212,7 @@ fn containers_follow_their_task_unless_they_reported_a_status() {
         pairs("PENDING", "PENDING")
     );
     // A container's own report shows while its task is still PENDING.
-    let body = json!({"task": t, "containerName": "side", "status": "RUNNING"});
-    ok(&mut api, "submit_container_state_change", body);
+    report(&mut api, &t, "side", "RUNNING", None);
     assert_eq!(
         container_statuses(&mut api, &t),
         pairs("PENDING", "RUNNING")
@@ -215,8 +223,7 @@ fn containers_follow_their_task_unless_they_reported_a_status() {
         pairs("RUNNING", "RUNNING")
     );
     // A non-essential exit stays STOPPED while the task runs on, and after it stops.
-    let body = json!({"task": t, "containerName": "side", "status": "STOPPED", "exitCode": 0});
-    ok(&mut api, "submit_container_state_change", body);
+    report(&mut api, &t, "side", "STOPPED", Some(0));
     assert_eq!(
         container_statuses(&mut api, &t),
         pairs("RUNNING", "STOPPED")
@@ -227,8 +234,7 @@ fn containers_follow_their_task_unless_they_reported_a_status() {
         container_statuses(&mut api, &t),
         pairs("RUNNING", "STOPPED")
     );
-    let body = json!({"task": t, "containerName": "main", "status": "RUNNING"});
-    ok(&mut api, "submit_container_state_change", body);
+    report(&mut api, &t, "main", "RUNNING", None);
     advance(&mut api, 60_000);
     assert_eq!(task(&mut api, "default", &t)["lastStatus"], "STOPPED");
     assert_eq!(
@@ -241,8 +247,7 @@ fn containers_follow_their_task_unless_they_reported_a_status() {
 fn a_stopped_container_reported_before_the_start_stays_stopped() {
     let mut api = api_with(ApiConfig::default(), 0, timing(60_000, 0));
     let t = pending_task(&mut api);
-    let body = json!({"task": t, "containerName": "side", "status": "STOPPED", "exitCode": 1});
-    ok(&mut api, "submit_container_state_change", body);
+    report(&mut api, &t, "side", "STOPPED", Some(1));
     advance_to(&mut api, 61_000);
     assert_eq!(task(&mut api, "default", &t)["lastStatus"], "RUNNING");
     assert_eq!(
