@@ -53,20 +53,24 @@ pub struct HexId([u8; 32]);
 impl HexId {
     /// The id of these 32 lowercase hex digits (`digits` holds nothing else).
     pub(crate) fn from_digits(digits: [u8; 32]) -> HexId {
-        debug_assert!(digits.iter().all(u8::is_ascii_hexdigit));
+        debug_assert!(digits.iter().all(is_lower_hex));
         HexId(digits)
     }
 
     /// The id written as `text`, when it is 32 lowercase hex digits.
     pub fn parse(text: &str) -> Option<HexId> {
         let digits: [u8; 32] = text.as_bytes().try_into().ok()?;
-        let hex = |d: &u8| d.is_ascii_digit() || (b'a'..=b'f').contains(d);
-        digits.iter().all(hex).then_some(HexId(digits))
+        digits.iter().all(is_lower_hex).then_some(HexId(digits))
     }
 
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).expect("hex digits are ASCII")
     }
+}
+
+/// Whether `d` is a digit of a `HexId`: 0-9 or a-f.
+fn is_lower_hex(d: &u8) -> bool {
+    d.is_ascii_digit() || (b'a'..=b'f').contains(d)
 }
 
 impl std::ops::Deref for HexId {

@@ -7,14 +7,13 @@
 //!
 //! Storage is compact, and repeated text is kept once: a record is 16 bytes (time, its shape's
 //! number, where its values start) and a field 4 bytes (a string's number or a flag; an
-//! integer takes 8); every kind, key, string
-//! value and record shape (the kind and each field's key and type) is interned, numbered in
-//! order of first sight with `IndexSet` (insertion order, a fixed-seed hasher), so a record
-//! allocates only for a string or shape never seen before; `records()` hands out borrowed views
-//! (`TraceRecord`) that resolve the numbers. Recording does not hash the digest either:
-//! `digest()` absorbs the records added since it was last asked, in order, over the resolved
-//! text, so the digest is the same whenever and however often it is asked, and does not depend
-//! on how the trace is stored.
+//! integer takes 8); every kind, key, string value and record shape (the kind and each field's
+//! key and type) is interned, numbered in order of first sight with `IndexSet` (insertion
+//! order, a fixed-seed hasher), so a record allocates only for a string or shape never seen
+//! before; `records()` hands out borrowed views (`TraceRecord`) that resolve the numbers.
+//! Recording does not hash the digest either: `digest()` absorbs the records added since it was
+//! last asked, in order, over the resolved text, so the digest is the same whenever and however
+//! often it is asked, and does not depend on how the trace is stored.
 
 use crate::time::SimTime;
 use foldhash::fast::FixedState;
