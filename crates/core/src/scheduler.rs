@@ -20,7 +20,7 @@ use crate::ids::{InstanceId, TaskId};
 use crate::instance::InstanceStatus;
 use crate::placement::index::PlacementIndex;
 use crate::placement::scale_in::ScaleInPass;
-use crate::placement::victims;
+use crate::placement::victim_layout;
 use crate::rng::RngStreams;
 use crate::service::{RetiringTask, RolloutState, Scheduling, Service, ServiceStatus};
 use crate::task::{DesiredStatus, TaskStatus};
@@ -152,7 +152,7 @@ fn simple(world: &World, service: &Service, now: SimTime) -> Option<Vec<Action>>
 /// The moves of a REPLICA service during a rolling deployment, from counts and the service's
 /// list of older tasks, when no instance of the cluster is draining and the PRIMARY deployment
 /// has at most `desiredCount` live tasks (so nothing drains and nothing scales in): the older
-/// tasks not healthy stop at once, the healthy ones are picked by `victims::pick` while
+/// tasks not healthy stop at once, the healthy ones are picked by `victim_layout::pick` while
 /// `healthy > ceil(desired × minimumHealthyPercent / 100)`, then the start phase and the blocked
 /// check. The same moves and draws as the full pass; a task turning RUNNING costs O(1), a stop
 /// costs one look at the older tasks. Needs the deployments' `healthy_tasks` counted at `now`.
@@ -196,17 +196,13 @@ fn rolling(
         // The healthy older tasks go one by one while the minimum allows, picked from the
         // index's counts (the reference mode keeps the general pass, as a check of this one).
         let k = (healthy - min_healthy).min(old_healthy) as usize;
-        // The healthy older tasks, read from the list in place (no copy per reconcile).
+        // Picked from the layout of the older tasks kept across reconciles; the healthy ones
+        // are read from the list in place when the layout does not serve.
         let candidates = older(world, service, now, all_healthy, true);
-        let victims = victims::pick(
-            world,
-            zones?,
-            (service.cluster, &service.group()),
-            &service.strategies,
-            (&unhealthy, candidates),
-            k,
-            rng,
-        )?;
+        let listed = (&service.retiring, &unhealthy[..], candidates);
+        let key = (service.id, (service.cluster, &*service.group()));
+        let victims =
+            victim_layout::pick((world, zones?), key, &service.strategies, listed, k, rng)?;
         let stops = victims
             .into_iter()
             .map(|t| Action::Stop(t, StopWhy::Scaling));

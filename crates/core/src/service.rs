@@ -256,17 +256,23 @@ pub struct RetiringTask {
 /// (the tasks live then are the older ones from then on, since new tasks start in the PRIMARY),
 /// and each removed when it is told to stop (marked gone, the list compacted once half gone),
 /// so a reconcile finds them without walking the service's tasks.
+///
+/// Positions in the list hold from one reset or compaction to the next (an epoch, numbered), and
+/// the positions marked gone in the epoch are logged in order, so that a reader can keep what it
+/// derives from the list and catch up with the removals only.
 #[derive(Clone, Debug, Default)]
 pub struct Retiring {
     entries: Vec<(RetiringTask, bool)>,
     gone: usize,
+    epoch: u64,
+    removed: Vec<u32>,
 }
 
 impl Retiring {
     /// The older deployments' live tasks are now `tasks` (in id order).
     pub fn reset(&mut self, tasks: impl IntoIterator<Item = RetiringTask>) {
         self.entries = tasks.into_iter().map(|t| (t, false)).collect();
-        self.gone = 0;
+        self.new_epoch();
         debug_assert!(self.entries.is_sorted_by_key(|(t, _)| t.task));
     }
 
@@ -277,11 +283,34 @@ impl Retiring {
         };
         if !std::mem::replace(&mut self.entries[at].1, true) {
             self.gone += 1;
+            self.removed.push(at as u32);
         }
         if self.gone * 2 > self.entries.len() {
             self.entries.retain(|(_, gone)| !gone);
-            self.gone = 0;
+            self.new_epoch();
         }
+    }
+
+    /// Positions change (or the list is new): nothing is gone or logged any more.
+    fn new_epoch(&mut self) {
+        self.gone = 0;
+        self.removed.clear();
+        self.epoch += 1;
+    }
+
+    /// The epoch the positions belong to.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Every entry of the epoch, in id order, with whether it is gone.
+    pub fn entries(&self) -> &[(RetiringTask, bool)] {
+        &self.entries
+    }
+
+    /// The positions marked gone in this epoch, in the order they went.
+    pub fn removed(&self) -> &[u32] {
+        &self.removed
     }
 
     /// The listed tasks, in id order.

@@ -195,6 +195,10 @@ pub struct PlacementIndex {
     member_of_memo: RefCell<Vec<MemberOfVerdicts>>,
     /// What `victims::pick` reuses from one pass to the next.
     pub(super) victims_scratch: RefCell<super::victims::Scratch>,
+    /// The rolling deployments' layouts of their older tasks (`victim_layout`).
+    pub(super) victim_layouts: RefCell<super::victim_layout::Layouts>,
+    /// How many times an instance's tasks moved to another zone's counts.
+    zone_moves: u64,
 }
 
 /// One memberOf expression list (its sources) and, per instance, the description epoch it was
@@ -437,6 +441,7 @@ impl PlacementIndex {
     fn move_counts(&mut self, world: &World, id: InstanceId, zone: Zone) {
         let old = self.counted_zone_id[id.index()];
         let new = self.intern(&zone);
+        self.zone_moves += 1;
         self.counted_zone_id[id.index()] = new;
         self.counted_zone[id.index()] = zone;
         let inst = world.instance(id);
@@ -522,6 +527,12 @@ impl PlacementIndex {
     pub fn filed_amounts(&self, id: InstanceId) -> Option<(i64, i64)> {
         let f = self.filed.get(id.index())?.as_ref()?;
         Some((f.cpu, f.memory_mib))
+    }
+
+    /// How many times an instance's tasks moved to another zone's counts (what zone numbers
+    /// read before stay true until this changes).
+    pub fn zone_moves(&self) -> u64 {
+        self.zone_moves
     }
 
     /// The number of the zone bucket `id`'s tasks count under, or None when never filed.

@@ -14,6 +14,7 @@ pub mod filters;
 pub mod index;
 pub mod scale_in;
 pub mod strategy;
+pub mod victim_layout;
 pub mod victims;
 
 use crate::ids::InstanceId;

@@ -27,7 +27,7 @@ use crate::world::World;
 
 /// One strategy, as the picker scores it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Level {
+pub(super) enum Level {
     ZoneLoad,
     InstanceLoad,
     Available(BinpackField),
@@ -36,7 +36,7 @@ enum Level {
 /// At most this many levels (ECS allows 5 strategies per service).
 const MAX_LEVELS: usize = 5;
 
-fn levels(strategies: &[Strategy]) -> Option<Vec<Level>> {
+pub(super) fn levels(strategies: &[Strategy]) -> Option<Vec<Level>> {
     let default;
     let list = if strategies.is_empty() {
         default = default_service_strategies();
@@ -324,7 +324,7 @@ fn best_tied(a: &mut Arrays, levels: &[Level]) {
 /// computed once, the kept entries moved forward in place. Every entry is written at the kept
 /// end and counts only when it ties the best, so the sweep has no branch on a tie (ties and
 /// misses alternate unpredictably); only a new best, rare after the first entries, branches.
-fn keep_best(list: &mut Vec<u32>, value: impl Fn(u32) -> i64) {
+pub(super) fn keep_best(list: &mut Vec<u32>, value: impl Fn(u32) -> i64) {
     let mut best = i64::MIN;
     let mut kept = 0;
     for i in 0..list.len() {

@@ -1,0 +1,664 @@
+//! A rolling deployment's victims picked from a layout of the service's older tasks that lasts
+//! across reconciles: the same tasks, in the same order, with the same draws as `victims::pick`
+//! over the whole retiring list, at a cost that follows the service's instances and zones rather
+//! than its tasks.
+//!
+//! When every older task has the same CPU and memory, a task's score (`victims`' levels: its
+//! zone's load, its instance's load, what its instance would have available) is its instance's,
+//! so a pick scores the instances holding older tasks (only those of the best zones when the
+//! zone comes first), keeps the best, and draws among their tasks in id order. The layout (each
+//! task's instance, the instances grouped by zone, each instance's tasks) is built once per
+//! epoch of the retiring list (its positions hold until it is reset or compacted) and follows
+//! its removals from the list's log; anything a pass changes is undone at its end. Tasks of
+//! differing sizes take `victims::pick`.
+
+use super::index::PlacementIndex;
+use super::strategy::{BinpackField, Strategy};
+use super::victims::{self, Level, keep_best};
+use crate::ids::{ClusterId, InstanceId, ServiceId, TaskId};
+use crate::rng::{Purpose, RngStreams};
+use crate::service::{Retiring, RetiringTask};
+use crate::world::World;
+use std::ops::Range;
+
+/// The layouts, by service number, and the arrays a pass reuses.
+#[derive(Clone, Debug, Default)]
+pub struct Layouts {
+    by_service: Vec<Layout>,
+    pass: PassArrays,
+}
+
+/// One service's older tasks, as the picks see them.
+#[derive(Clone, Debug, Default)]
+struct Layout {
+    /// The retiring list's epoch and the index's zone moves it was built for (None: never).
+    built_for: Option<(u64, u64)>,
+    /// How many of the list's removals are counted.
+    seen_removed: usize,
+    /// Every listed task's CPU and memory, None when they differ.
+    own: Option<(i64, i64)>,
+    /// Per position in the list: its instance's number in the layout, and where the position
+    /// is in `positions`.
+    local_of: Vec<u32>,
+    grouped_at: Vec<u32>,
+    /// Per instance number (instances in id order).
+    instances: Vec<Slot>,
+    /// The positions, grouped by instance number, each group in order.
+    positions: Vec<u32>,
+    /// Per zone number: its instances' numbers (in id order) and how many tasks are left there.
+    zones: Vec<(Vec<u32>, u32)>,
+    /// Tasks left in all.
+    alive: u32,
+    /// Per entry of `positions`: gone from the list, or picked in the current pass.
+    gone: Vec<bool>,
+}
+
+/// One instance holding older tasks.
+#[derive(Clone, Debug)]
+struct Slot {
+    id: InstanceId,
+    zone: u32,
+    /// Its tasks not gone (nor picked in the pass).
+    alive: u32,
+    /// Its positions in `Layout::positions`.
+    at: Range<u32>,
+}
+
+/// What one pass scores by, per zone and per instance number, refilled at its start.
+#[derive(Clone, Debug, Default)]
+struct PassArrays {
+    zone_load: Vec<u64>,
+    /// Whether a zone's instance loads are read.
+    loaded: Vec<bool>,
+    instance_load: Vec<u64>,
+    /// CPU and memory the picked tasks give back.
+    freed: Vec<(i64, i64)>,
+    /// The instances with the best score.
+    best: Vec<u32>,
+    /// Whether a level is the instance's load (read per zone then).
+    by_instance: bool,
+    /// The best instances' tasks, when more than one instance ties.
+    tied: Vec<u32>,
+    picked: Vec<u32>,
+}
+
+/// What a pass reads besides the layout.
+struct Ctx<'a> {
+    world: &'a World,
+    index: &'a PlacementIndex,
+    retiring: &'a Retiring,
+    /// The group's live tasks per instance, by zone number (in instance id order).
+    per_instance: Vec<&'a [(InstanceId, u64)]>,
+}
+
+/// `k` of the service's older tasks to stop after `stopped` (listed tasks already stopped in the
+/// pass), as `victims::pick(.., (stopped, candidates), k, ..)` picks them, where `candidates`
+/// are the other listed tasks (in id order; read only when the tasks' sizes differ). None
+/// (before any draw) when a strategy is not one `victims` serves.
+pub fn pick(
+    (world, index): (&World, &PlacementIndex),
+    (service, group): (ServiceId, (ClusterId, &str)),
+    strategies: &[Strategy],
+    (retiring, stopped, candidates): (
+        &Retiring,
+        &[RetiringTask],
+        impl Iterator<Item = RetiringTask>,
+    ),
+    k: usize,
+    rng: &mut RngStreams,
+) -> Option<Vec<TaskId>> {
+    let levels = victims::levels(strategies)?;
+    let mut layouts = index.victim_layouts.borrow_mut();
+    let Layouts { by_service, pass } = &mut *layouts;
+    if by_service.len() <= service.index() {
+        by_service.resize_with(service.index() + 1, Layout::default);
+    }
+    let layout = &mut by_service[service.index()];
+    layout.follow(retiring, index);
+    let Some(own) = layout.own else {
+        drop(layouts);
+        let listed = (stopped, candidates);
+        return victims::pick(world, index, group, strategies, listed, k, rng);
+    };
+    let ctx = Ctx {
+        world,
+        index,
+        retiring,
+        per_instance: per_instance(index, group),
+    };
+    pass.begin(index, layout, group);
+    pass.by_instance = levels.contains(&Level::InstanceLoad);
+    for s in stopped {
+        let at = retiring
+            .entries()
+            .binary_search_by_key(&s.task, |(t, _)| t.task);
+        layout.pick_one(
+            &ctx,
+            pass,
+            (at.expect("a stopped task is listed") as u32, own),
+        );
+    }
+    let picked = layout.picks(&ctx, pass, (&levels, own), k, rng);
+    layout.undo(pass);
+    Some(picked)
+}
+
+/// The group's per-instance counts of each zone, by zone number.
+fn per_instance<'a>(
+    index: &'a PlacementIndex,
+    (cluster, group): (ClusterId, &str),
+) -> Vec<&'a [(InstanceId, u64)]> {
+    let mut out = vec![&[][..]; index.zone_ids()];
+    for (zone, _, list) in index.group_counts(cluster, group) {
+        out[zone as usize] = list;
+    }
+    out
+}
+
+impl PassArrays {
+    fn begin(
+        &mut self,
+        index: &PlacementIndex,
+        layout: &Layout,
+        (cluster, group): (ClusterId, &str),
+    ) {
+        refill(
+            &mut self.zone_load,
+            index.zone_ids().max(layout.zones.len()),
+            0,
+        );
+        for (zone, tasks, _) in index.group_counts(cluster, group) {
+            self.zone_load[zone as usize] = tasks;
+        }
+        refill(&mut self.loaded, layout.zones.len(), false);
+        refill(&mut self.instance_load, layout.instances.len(), 0);
+        refill(&mut self.freed, layout.instances.len(), (0, 0));
+        self.best.clear();
+        self.picked.clear();
+    }
+}
+
+/// Empties `list` and fills it with `len` copies of `value`, keeping its allocation.
+fn refill<T: Clone>(list: &mut Vec<T>, len: usize, value: T) {
+    list.clear();
+    list.resize(len, value);
+}
+
+impl Layout {
+    /// Brings the layout up to the list: rebuilt for a new epoch (or zones that moved), else
+    /// the removals since the last look counted.
+    fn follow(&mut self, retiring: &Retiring, index: &PlacementIndex) {
+        let key = (retiring.epoch(), index.zone_moves());
+        if self.built_for != Some(key) {
+            self.build(retiring, index);
+            self.built_for = Some(key);
+        }
+        for &at in &retiring.removed()[self.seen_removed..] {
+            self.forget(at);
+        }
+        self.seen_removed = retiring.removed().len();
+    }
+
+    fn build(&mut self, retiring: &Retiring, index: &PlacementIndex) {
+        let entries = retiring.entries();
+        let first = entries.first().map(|(t, _)| (t.cpu, t.memory_mib));
+        self.own = first.filter(|own| entries.iter().all(|(t, _)| (t.cpu, t.memory_mib) == *own));
+        let mut by_instance: Vec<(InstanceId, u32)> = (entries.iter().enumerate())
+            .map(|(at, (t, _))| (t.instance, at as u32))
+            .collect();
+        by_instance.sort_unstable();
+        self.local_of.clear();
+        self.local_of.resize(entries.len(), 0);
+        self.grouped_at.clear();
+        self.grouped_at.resize(entries.len(), 0);
+        self.instances.clear();
+        self.positions.clear();
+        self.zones.clear();
+        self.zones.resize(index.zone_ids(), (Vec::new(), 0));
+        for (id, at) in by_instance {
+            if self.instances.last().is_none_or(|s| s.id != id) {
+                self.add_instance(id, index);
+            }
+            let local = self.instances.len() - 1;
+            self.local_of[at as usize] = local as u32;
+            self.grouped_at[at as usize] = self.positions.len() as u32;
+            self.positions.push(at);
+            self.instances[local].at.end += 1;
+            self.instances[local].alive += 1;
+            self.zones[self.instances[local].zone as usize].1 += 1;
+        }
+        self.alive = entries.len() as u32;
+        self.gone.clear();
+        self.gone.resize(entries.len(), false);
+        self.seen_removed = 0;
+        // Every entry counted alive above; the gone ones are in the removal log.
+        debug_assert_eq!(
+            entries.iter().filter(|(_, gone)| *gone).count(),
+            retiring.removed().len()
+        );
+    }
+
+    fn add_instance(&mut self, id: InstanceId, index: &PlacementIndex) {
+        let zone = index.zone_id(id).expect("a task's instance is filed");
+        let local = self.instances.len() as u32;
+        let start = self.positions.len() as u32;
+        self.instances.push(Slot {
+            id,
+            zone,
+            alive: 0,
+            at: start..start,
+        });
+        self.zones[zone as usize].0.push(local);
+    }
+
+    /// The task at `at` stops counting (gone from the list, or picked).
+    fn forget(&mut self, at: u32) {
+        let slot = &mut self.instances[self.local_of[at as usize] as usize];
+        slot.alive -= 1;
+        self.zones[slot.zone as usize].1 -= 1;
+        self.alive -= 1;
+        self.gone[self.grouped_at[at as usize] as usize] = true;
+    }
+
+    /// The task at `at` counts again (a pick undone).
+    fn restore(&mut self, at: u32) {
+        let slot = &mut self.instances[self.local_of[at as usize] as usize];
+        slot.alive += 1;
+        self.zones[slot.zone as usize].1 += 1;
+        self.alive += 1;
+        self.gone[self.grouped_at[at as usize] as usize] = false;
+    }
+
+    /// Undoes the pass's picks: the list says when they are gone.
+    fn undo(&mut self, pass: &PassArrays) {
+        for &at in &pass.picked {
+            self.restore(at);
+        }
+    }
+
+    fn picks(
+        &mut self,
+        ctx: &Ctx<'_>,
+        pass: &mut PassArrays,
+        (levels, own): (&[Level], (i64, i64)),
+        k: usize,
+        rng: &mut RngStreams,
+    ) -> Vec<TaskId> {
+        let mut out = Vec::with_capacity(k);
+        let mut last = None;
+        while out.len() < k && self.alive > 0 {
+            if !last.is_some_and(|local| self.keep_unmoved(pass, (levels, own), local)) {
+                self.best_instances(ctx, pass, (levels, own));
+            }
+            let tied: u32 = pass
+                .best
+                .iter()
+                .map(|&l| self.instances[l as usize].alive)
+                .sum();
+            let r = rng.below(Purpose::Placement, u64::from(tied)) as usize;
+            let at = self.nth(pass, r);
+            let local = self.local_of[at as usize];
+            self.pick_one(ctx, pass, (at, own));
+            out.push(ctx.retiring.entries()[at as usize].0.task);
+            last = Some(local);
+        }
+        out
+    }
+
+    /// The task at `at` is picked: it stops counting in its zone and on its instance, and gives
+    /// its resources back.
+    fn pick_one(&mut self, ctx: &Ctx<'_>, pass: &mut PassArrays, (at, own): (u32, (i64, i64))) {
+        let local = self.local_of[at as usize] as usize;
+        let zone = self.instances[local].zone as usize;
+        if pass.by_instance {
+            self.load_zone(ctx, pass, zone);
+        }
+        pass.zone_load[zone] = pass.zone_load[zone].saturating_sub(1);
+        pass.instance_load[local] = pass.instance_load[local].saturating_sub(1);
+        pass.freed[local].0 += own.0;
+        pass.freed[local].1 += own.1;
+        self.forget(at);
+        pass.picked.push(at);
+    }
+
+    /// Reads the group's loads of the zone's instances, once per pass (before any pick there).
+    fn load_zone(&self, ctx: &Ctx<'_>, pass: &mut PassArrays, zone: usize) {
+        if std::mem::replace(&mut pass.loaded[zone], true) {
+            return;
+        }
+        let counts = ctx.per_instance.get(zone).copied().unwrap_or_default();
+        let mut counts = counts.iter().peekable();
+        for &local in &self.zones[zone].0 {
+            let id = self.instances[local as usize].id;
+            while counts.next_if(|(i, _)| *i < id).is_some() {}
+            if let Some((_, n)) = counts.next_if(|(i, _)| *i == id) {
+                pass.instance_load[local as usize] = *n;
+            }
+        }
+    }
+
+    /// The instances with tasks left and the best score, into `pass.best`.
+    fn best_instances(
+        &self,
+        ctx: &Ctx<'_>,
+        pass: &mut PassArrays,
+        (levels, own): (&[Level], (i64, i64)),
+    ) {
+        let mut best = std::mem::take(&mut pass.best);
+        best.clear();
+        let rest = if levels.first() == Some(&Level::ZoneLoad) {
+            self.best_zones_instances(pass, &mut best);
+            &levels[1..]
+        } else {
+            let alive =
+                (0..self.instances.len() as u32).filter(|&l| self.instances[l as usize].alive > 0);
+            best.extend(alive);
+            levels
+        };
+        for level in rest {
+            if best.len() <= 1 {
+                break;
+            }
+            match level {
+                Level::ZoneLoad => {
+                    keep_best(&mut best, |l| {
+                        pass.zone_load[self.instances[l as usize].zone as usize] as i64
+                    });
+                }
+                Level::InstanceLoad => {
+                    for &l in &best {
+                        self.load_zone(ctx, pass, self.instances[l as usize].zone as usize);
+                    }
+                    keep_best(&mut best, |l| pass.instance_load[l as usize] as i64);
+                }
+                Level::Available(field) => {
+                    keep_best(&mut best, |l| self.available(ctx, pass, l, (*field, own)));
+                }
+            }
+        }
+        pass.best = best;
+    }
+
+    /// The instances with tasks left in the zones with tasks left and the highest load.
+    fn best_zones_instances(&self, pass: &PassArrays, best: &mut Vec<u32>) {
+        let zones = (0..self.zones.len()).filter(|&z| self.zones[z].1 > 0);
+        let Some(top) = zones.clone().map(|z| pass.zone_load[z]).max() else {
+            return;
+        };
+        for z in zones.filter(|&z| pass.zone_load[z] == top) {
+            let alive = self.zones[z]
+                .0
+                .iter()
+                .filter(|&&l| self.instances[l as usize].alive > 0);
+            best.extend(alive);
+        }
+    }
+
+    /// What the instance would have available of `field` with one of its tasks and the pass's
+    /// picks gone.
+    fn available(
+        &self,
+        ctx: &Ctx<'_>,
+        pass: &PassArrays,
+        local: u32,
+        (field, own): (BinpackField, (i64, i64)),
+    ) -> i64 {
+        let id = self.instances[local as usize].id;
+        let (cpu, memory_mib) = ctx.index.filed_amounts(id).unwrap_or_else(|| {
+            let remaining = &ctx.world.instance(id).remaining;
+            (remaining.cpu, remaining.memory_mib)
+        });
+        let freed = pass.freed[local as usize];
+        match field {
+            BinpackField::Cpu => cpu + own.0 + freed.0,
+            BinpackField::Memory => memory_mib + own.1 + freed.1,
+        }
+    }
+
+    /// After a pick on `picked`, keeps the best instances whose score it did not move (as
+    /// `victims::keep_unmoved` keeps tasks): true when some are left and no level is a binpack
+    /// one.
+    fn keep_unmoved(
+        &self,
+        pass: &mut PassArrays,
+        (levels, own): (&[Level], (i64, i64)),
+        picked: u32,
+    ) -> bool {
+        if let [Level::Available(field)] = levels {
+            return self.keep_raised(pass, (*field, own), picked);
+        }
+        if levels.iter().any(|l| matches!(l, Level::Available(_))) {
+            return false;
+        }
+        let by_zone = levels.contains(&Level::ZoneLoad);
+        let by_instance = levels.contains(&Level::InstanceLoad);
+        let p = &self.instances[picked as usize];
+        pass.best.retain(|&l| {
+            let s = &self.instances[l as usize];
+            s.alive > 0 && !(by_zone && s.zone == p.zone) && !(by_instance && l == picked)
+        });
+        !pass.best.is_empty()
+    }
+
+    /// After a pick on `picked`, when the only level is what instances have available: the pick
+    /// raised its instance's score by what it gives back, above every other (they were at most
+    /// equal before), so that instance is the best alone while it has tasks left; a pick that
+    /// gives nothing back moved no score. None left: `best_instances` again.
+    fn keep_raised(
+        &self,
+        pass: &mut PassArrays,
+        (field, own): (BinpackField, (i64, i64)),
+        picked: u32,
+    ) -> bool {
+        let gives = match field {
+            BinpackField::Cpu => own.0,
+            BinpackField::Memory => own.1,
+        };
+        if gives > 0 {
+            pass.best.clear();
+            pass.best.push(picked);
+        }
+        pass.best.retain(|&l| self.instances[l as usize].alive > 0);
+        !pass.best.is_empty()
+    }
+
+    /// The `r`-th (from 0) task left on the best instances, in list order: its position.
+    fn nth(&self, pass: &mut PassArrays, r: usize) -> u32 {
+        let left = |l: u32| {
+            let at = &self.instances[l as usize].at;
+            let (from, to) = (at.start as usize, at.end as usize);
+            let gone = &self.gone[from..to];
+            (self.positions[from..to].iter().zip(gone))
+                .filter(|(_, gone)| !**gone)
+                .map(|(at, _)| *at)
+        };
+        if let [only] = pass.best[..] {
+            return left(only).nth(r).expect("r is below the tied count");
+        }
+        pass.tied.clear();
+        for &l in &pass.best {
+            pass.tied.extend(left(l));
+        }
+        *pass.tied.select_nth_unstable(r).1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::filters::test_support::Fixture;
+    use super::super::index::ZONE_ATTRIBUTE;
+    use super::super::strategy::SpreadField;
+    use super::*;
+    use crate::resources::Requirement;
+    use proptest::prelude::{ProptestConfig, any, prop, prop_assert_eq, proptest};
+    use proptest::strategy::Strategy as _;
+
+    const WEB: &str = "service:web";
+
+    /// One reconcile: how many the pass picks, how many listed tasks it stops first, which
+    /// listed tasks stop afterwards besides the picked ones (crashes), and whether the list is
+    /// then set anew (a new deployment) from the tasks left.
+    type Round = (usize, usize, Vec<prop::sample::Index>, bool);
+
+    #[derive(Clone, Debug)]
+    struct Case {
+        /// Per instance: CPU and memory left.
+        instances: Vec<(i64, i64)>,
+        /// Per task: instance, group (0: the service's older tasks, 1: its newer ones, 2:
+        /// another group), and whether it is larger than the others.
+        tasks: Vec<(usize, usize, bool)>,
+        strategies: Vec<Strategy>,
+        rounds: Vec<Round>,
+        seed: u64,
+    }
+
+    fn case() -> impl proptest::strategy::Strategy<Value = Case> {
+        let atoms = vec![
+            Strategy::Random,
+            Strategy::Spread(SpreadField::Attribute(ZONE_ATTRIBUTE.into())),
+            Strategy::Spread(SpreadField::Instance),
+            Strategy::Binpack(BinpackField::Cpu),
+            Strategy::Binpack(BinpackField::Memory),
+        ];
+        let instance = (
+            prop::sample::select(vec![0i64, 512, 1024]),
+            prop::sample::select(vec![0i64, 1024]),
+        );
+        let task = (0usize..12, 0usize..3, prop::bool::weighted(0.03));
+        let round = (
+            0usize..8,
+            prop::sample::select(vec![0usize, 0, 0, 1, 2]),
+            prop::collection::vec(any::<prop::sample::Index>(), 0..3),
+            prop::bool::weighted(0.1),
+        );
+        (
+            prop::collection::vec(instance, 1..12),
+            prop::collection::vec(task, 0..80),
+            prop::collection::vec(prop::sample::select(atoms), 0..4),
+            prop::collection::vec(round, 1..12),
+            any::<u64>(),
+        )
+            .prop_map(|(instances, tasks, strategies, rounds, seed)| Case {
+                instances,
+                tasks,
+                strategies,
+                rounds,
+                seed,
+            })
+    }
+
+    struct State {
+        f: Fixture,
+        index: PlacementIndex,
+        retiring: Retiring,
+        /// Every task of the service: its group's name and its listing.
+        tasks: Vec<RetiringTask>,
+        groups: Vec<&'static str>,
+    }
+
+    impl State {
+        fn new(case: &Case) -> State {
+            let mut f = Fixture::new(case.instances.len(), 4096, 8192);
+            let mut index = PlacementIndex::default();
+            for (i, (cpu, memory_mib)) in case.instances.iter().enumerate() {
+                let r = &mut f.world.instances[i].remaining;
+                (r.cpu, r.memory_mib) = (r.cpu - cpu, r.memory_mib - memory_mib);
+                index.update(&f.world, InstanceId(i as u32));
+            }
+            let (mut tasks, mut groups, mut older) = (Vec::new(), Vec::new(), Vec::new());
+            for (i, group, large) in &case.tasks {
+                let i = i % case.instances.len();
+                let size = if *large { (256, 512) } else { (128, 256) };
+                let req = Requirement {
+                    cpu: size.0,
+                    memory_mib: size.1,
+                    ..Default::default()
+                };
+                let name = ["service:web", "service:web", "service:other"][*group];
+                let id = f.place_in_group(i, req, name);
+                index.update_amounts(&f.world, InstanceId(i as u32));
+                index.count_task(&f.world, name, InstanceId(i as u32), 1);
+                let listed = RetiringTask {
+                    task: id,
+                    instance: InstanceId(i as u32),
+                    cpu: size.0,
+                    memory_mib: size.1,
+                };
+                if *group == 0 {
+                    older.push(listed);
+                }
+                tasks.push(listed);
+                groups.push(name);
+            }
+            let mut retiring = Retiring::default();
+            retiring.reset(older);
+            State {
+                f,
+                index,
+                retiring,
+                tasks,
+                groups,
+            }
+        }
+
+        /// A listed task stops: it leaves the list and its group's counts, and gives its
+        /// resources back.
+        fn stop(&mut self, task: TaskId) {
+            let t = self.tasks[task.index()];
+            self.retiring.remove(task);
+            let world = &mut self.f.world;
+            self.index
+                .count_task(world, self.groups[task.index()], t.instance, -1);
+            let r = &mut world.instances[t.instance.index()].remaining;
+            (r.cpu, r.memory_mib) = (r.cpu + t.cpu, r.memory_mib + t.memory_mib);
+            self.index.update_amounts(world, t.instance);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Round after round, the layout kept across passes picks what `victims::pick` picks
+        /// from the list (the same tasks, in order, and the same draws), through removals,
+        /// compactions and new lists.
+        #[test]
+        fn layout_picks_match_victims_pick(case in case()) {
+            let mut s = State::new(&case);
+            let mut rng_layout = RngStreams::new(case.seed);
+            let mut rng_direct = RngStreams::new(case.seed);
+            let key = (ServiceId(0), (ClusterId(0), WEB));
+            for (k, stop_first, crashes, reset) in &case.rounds {
+                let listed: Vec<RetiringTask> = s.retiring.tasks().copied().collect();
+                let (stopped, candidates) = listed.split_at((*stop_first).min(listed.len()));
+                let scope = (&s.f.world, &s.index);
+                let from_layout = pick(
+                    scope, key, &case.strategies,
+                    (&s.retiring, stopped, candidates.iter().copied()), *k, &mut rng_layout,
+                );
+                let direct = victims::pick(
+                    &s.f.world, &s.index, key.1, &case.strategies,
+                    (stopped, candidates.iter().copied()), *k, &mut rng_direct,
+                );
+                prop_assert_eq!(&from_layout, &direct);
+                prop_assert_eq!(
+                    rng_layout.below(Purpose::Placement, u64::MAX),
+                    rng_direct.below(Purpose::Placement, u64::MAX)
+                );
+                let picked = from_layout.unwrap_or_default();
+                for t in stopped.iter().map(|r| r.task).chain(picked) {
+                    s.stop(t);
+                }
+                for crash in crashes {
+                    let left: Vec<TaskId> = s.retiring.tasks().map(|r| r.task).collect();
+                    if !left.is_empty() {
+                        s.stop(left[crash.index(left.len())]);
+                    }
+                }
+                if *reset {
+                    let left: Vec<RetiringTask> = s.retiring.tasks().copied().collect();
+                    s.retiring.reset(left);
+                }
+            }
+        }
+    }
+}
