@@ -51,6 +51,8 @@ struct Layout {
     alive: u32,
     /// Per entry of `positions`: gone from the list, or picked in the current pass.
     gone: Vec<bool>,
+    /// The same, per position in the list.
+    gone_at: Vec<bool>,
 }
 
 /// One instance holding older tasks.
@@ -75,6 +77,8 @@ struct PassArrays {
     freed: Vec<(i64, i64)>,
     /// The instances with the best score.
     best: Vec<u32>,
+    /// Per instance number: among the best (set only while a sweep looks).
+    in_best: Vec<bool>,
     /// Whether a level is the instance's load (read per zone then).
     by_instance: bool,
     /// The best instances' tasks, when more than one instance ties.
@@ -173,6 +177,7 @@ impl PassArrays {
         refill(&mut self.loaded, layout.zones.len(), false);
         refill(&mut self.instance_load, layout.instances.len(), 0);
         refill(&mut self.freed, layout.instances.len(), (0, 0));
+        refill(&mut self.in_best, layout.instances.len(), false);
         self.best.clear();
         self.picked.clear();
     }
@@ -230,6 +235,8 @@ impl Layout {
         self.alive = entries.len() as u32;
         self.gone.clear();
         self.gone.resize(entries.len(), false);
+        self.gone_at.clear();
+        self.gone_at.resize(entries.len(), false);
         self.seen_removed = 0;
         // Every entry counted alive above; the gone ones are in the removal log.
         debug_assert_eq!(
@@ -258,6 +265,7 @@ impl Layout {
         self.zones[slot.zone as usize].1 -= 1;
         self.alive -= 1;
         self.gone[self.grouped_at[at as usize] as usize] = true;
+        self.gone_at[at as usize] = true;
     }
 
     /// The task at `at` counts again (a pick undone).
@@ -267,6 +275,7 @@ impl Layout {
         self.zones[slot.zone as usize].1 += 1;
         self.alive += 1;
         self.gone[self.grouped_at[at as usize] as usize] = false;
+        self.gone_at[at as usize] = false;
     }
 
     /// Undoes the pass's picks: the list says when they are gone.
@@ -296,7 +305,11 @@ impl Layout {
                 .map(|&l| self.instances[l as usize].alive)
                 .sum();
             let r = rng.below(Purpose::Placement, u64::from(tied)) as usize;
-            let at = self.nth(pass, r);
+            let at = if tied * 2 > self.alive {
+                self.nth_by_sweep(pass, r)
+            } else {
+                self.nth(pass, r)
+            };
             let local = self.local_of[at as usize];
             self.pick_one(ctx, pass, (at, own));
             out.push(ctx.retiring.entries()[at as usize].0.task);
@@ -347,9 +360,15 @@ impl Layout {
         let mut best = std::mem::take(&mut pass.best);
         best.clear();
         let rest = if levels.first() == Some(&Level::ZoneLoad) {
-            self.best_zones_instances(pass, &mut best);
+            let top = self.best_zones_instances(pass, &mut best);
+            if pass.by_instance {
+                self.load_zones(ctx, pass, |load| Some(load) == top);
+            }
             &levels[1..]
         } else {
+            if pass.by_instance {
+                self.load_zones(ctx, pass, |_| true);
+            }
             let alive =
                 (0..self.instances.len() as u32).filter(|&l| self.instances[l as usize].alive > 0);
             best.extend(alive);
@@ -366,9 +385,6 @@ impl Layout {
                     });
                 }
                 Level::InstanceLoad => {
-                    for &l in &best {
-                        self.load_zone(ctx, pass, self.instances[l as usize].zone as usize);
-                    }
                     keep_best(&mut best, |l| pass.instance_load[l as usize] as i64);
                 }
                 Level::Available(field) => {
@@ -379,12 +395,20 @@ impl Layout {
         pass.best = best;
     }
 
-    /// The instances with tasks left in the zones with tasks left and the highest load.
-    fn best_zones_instances(&self, pass: &PassArrays, best: &mut Vec<u32>) {
+    /// Reads the instance loads of the zones with tasks left whose load `wanted` takes.
+    fn load_zones(&self, ctx: &Ctx<'_>, pass: &mut PassArrays, wanted: impl Fn(u64) -> bool) {
+        for z in 0..self.zones.len() {
+            if self.zones[z].1 > 0 && wanted(pass.zone_load[z]) {
+                self.load_zone(ctx, pass, z);
+            }
+        }
+    }
+
+    /// The instances with tasks left in the zones with tasks left and the highest load (that
+    /// load; None when no task is left).
+    fn best_zones_instances(&self, pass: &PassArrays, best: &mut Vec<u32>) -> Option<u64> {
         let zones = (0..self.zones.len()).filter(|&z| self.zones[z].1 > 0);
-        let Some(top) = zones.clone().map(|z| pass.zone_load[z]).max() else {
-            return;
-        };
+        let top = zones.clone().map(|z| pass.zone_load[z]).max()?;
         for z in zones.filter(|&z| pass.zone_load[z] == top) {
             let alive = self.zones[z]
                 .0
@@ -392,6 +416,7 @@ impl Layout {
                 .filter(|&&l| self.instances[l as usize].alive > 0);
             best.extend(alive);
         }
+        Some(top)
     }
 
     /// What the instance would have available of `field` with one of its tasks and the pass's
@@ -460,6 +485,27 @@ impl Layout {
         }
         pass.best.retain(|&l| self.instances[l as usize].alive > 0);
         !pass.best.is_empty()
+    }
+
+    /// The `r`-th (from 0) task left on the best instances, in list order: its position, found
+    /// by walking the list (for a tied set of most of the tasks left).
+    fn nth_by_sweep(&self, pass: &mut PassArrays, r: usize) -> u32 {
+        for &l in &pass.best {
+            pass.in_best[l as usize] = true;
+        }
+        let mut left = r as i64;
+        let mut found = None;
+        for (at, (gone, local)) in self.gone_at.iter().zip(&self.local_of).enumerate() {
+            left -= i64::from(!*gone && pass.in_best[*local as usize]);
+            if left < 0 {
+                found = Some(at as u32);
+                break;
+            }
+        }
+        for &l in &pass.best {
+            pass.in_best[l as usize] = false;
+        }
+        found.expect("r is below the tied count")
     }
 
     /// The `r`-th (from 0) task left on the best instances, in list order: its position.
