@@ -29,7 +29,7 @@
 //! Anything else returns `NotIndexed`, and the engine uses the reference pipeline.
 
 use super::bits::{Bits, Ranked};
-use super::filters::{self, PlacementInput, Verdict};
+use super::filters::{self, PlacementInput};
 use super::strategy::{self, BinpackField, SpreadField, Strategy, TieSet};
 use crate::ids::{ClusterId, InstanceId};
 use crate::instance::{Instance, InstanceStatus};
@@ -648,7 +648,7 @@ impl<'a> Check<'a> {
         let r = &inst.remaining;
         r.cpu >= self.input.requirement.cpu
             && r.memory_mib >= self.input.requirement.memory_mib
-            && filters::check(self.world, inst, &self.rest) == Verdict::Fit
+            && filters::fits(self.world, inst, &self.rest)
             && self.memo.is_none_or(|slot| self.member_of(slot, inst))
     }
 

@@ -177,6 +177,15 @@ pub fn check(world: &World, inst: &Instance, input: &PlacementInput<'_>) -> Verd
     Verdict::Fit
 }
 
+/// Whether every filter passes (`check(..) == Verdict::Fit`), without working out how an
+/// instance falls short: the port filter does not look up a taken port's holder.
+pub fn fits(world: &World, inst: &Instance, input: &PlacementInput<'_>) -> bool {
+    FILTERS.iter().all(|(reason, filter)| match reason {
+        Reason::Ports => network::ports_fit(inst, input),
+        _ => filter(world, inst, input).is_none(),
+    })
+}
+
 /// Every filter's result for one instance (for `explain`: not only the first failure).
 pub fn check_all(
     world: &World,

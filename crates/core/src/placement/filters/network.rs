@@ -11,11 +11,28 @@ use crate::resources::{EPHEMERAL_PORTS, MAX_RESERVED_PORTS};
 use crate::world::World;
 
 pub fn ports(world: &World, inst: &Instance, input: &PlacementInput<'_>) -> Option<Shortfall> {
+    match ports_short(inst, input)? {
+        Shortfall::PortTaken { port, udp, .. } => Some(Shortfall::PortTaken {
+            port,
+            udp,
+            holder: holder(world, inst, port, udp),
+        }),
+        other => Some(other),
+    }
+}
+
+/// Whether the ports filter passes (`ports(..).is_none()`, without looking up who holds a port).
+pub fn ports_fit(inst: &Instance, input: &PlacementInput<'_>) -> bool {
+    ports_short(inst, input).is_none()
+}
+
+/// The ports filter's shortfall, a taken port's holder left out (None).
+fn ports_short(inst: &Instance, input: &PlacementInput<'_>) -> Option<Shortfall> {
     let req = input.requirement;
     let taken = |udp: bool, port: u16| Shortfall::PortTaken {
         port,
         udp,
-        holder: holder(world, inst, port, udp),
+        holder: None,
     };
     if let Some(p) = req
         .ports_tcp
@@ -151,6 +168,40 @@ mod tests {
             None,
             "dynamic ports are not reserved ports"
         );
+    }
+
+    /// `ports_fit` and `filters::fits` answer as the full checks do, a taken port included.
+    #[test]
+    fn the_quick_checks_agree_with_the_full_ones() {
+        let mut f = Fixture::new(1, 4096, 4096);
+        f.place(
+            0,
+            Requirement {
+                ports_tcp: vec![80],
+                ..Default::default()
+            },
+        );
+        let reqs = [
+            (vec![80], vec![], 0),
+            (vec![22], vec![], 0),
+            (vec![], vec![80], 0),
+            (vec![8080], vec![53], 2),
+            (vec![], vec![], 60_000),
+        ];
+        for (tcp, udp, dynamic) in reqs {
+            let req = Requirement {
+                ports_tcp: tcp,
+                ports_udp: udp,
+                dynamic_ports: dynamic,
+                ..Default::default()
+            };
+            let (inst, input) = (f.inst(0), input(&req));
+            let full = ports(&f.world, inst, &input);
+            assert_eq!(ports_fit(inst, &input), full.is_none(), "{req:?}");
+            let verdict = super::super::check(&f.world, inst, &input);
+            let fits = super::super::fits(&f.world, inst, &input);
+            assert_eq!(fits, verdict == super::super::Verdict::Fit, "{req:?}");
+        }
     }
 
     #[test]
