@@ -1005,6 +1005,18 @@ impl Part<'_> {
         }
     }
 
+    /// How many members have an id of at most `id`, knowing the count is in `known` (a list
+    /// part searches only there).
+    fn count_le_within(&self, id: InstanceId, known: std::ops::Range<usize>) -> usize {
+        let upto =
+            |ids: &[InstanceId]| known.start + ids[known.clone()].partition_point(|i| *i <= id);
+        match self {
+            Part::Ids(ids) => upto(ids),
+            Part::Owned(ids) => upto(ids),
+            Part::Ranked(bits) => bits.count_le(id),
+        }
+    }
+
     /// Appends the members `valid` accepts, in id order.
     fn push_valid(&self, valid: &impl Fn(InstanceId) -> bool, out: &mut Vec<InstanceId>) {
         let keep = |id: &InstanceId| valid(*id);
@@ -1034,7 +1046,7 @@ impl Part<'_> {
     }
 }
 
-/// The tied set: disjoint parts (one per zone), selected from in id order by bisection.
+/// The tied set: disjoint parts (one per zone), selected from in id order by rank.
 struct Union<'a> {
     parts: Vec<Part<'a>>,
     /// Draws made so far.
@@ -1078,15 +1090,68 @@ impl<'a> Union<'a> {
     fn count_le(&self, id: InstanceId) -> usize {
         self.parts.iter().map(|p| p.count_le(id)).sum()
     }
+
+    /// The member of rank `r` (from 0) in id order, found by narrowing each part to a window of
+    /// positions that may hold it: a member of the widest window is taken as a pivot, placed among
+    /// the others by a search in their windows only, and every window is cut on its side. The
+    /// pivot is at the spot the rank suggests (members spread evenly over the ids, so it lands
+    /// near) and, every other step, in the middle, so that the widest window at least halves.
+    fn search(&self, r: usize) -> InstanceId {
+        let parts = &self.parts[..];
+        let mut lo = [0usize; MAX_SEARCHED_PARTS];
+        let mut hi = [0usize; MAX_SEARCHED_PARTS];
+        for (h, part) in hi.iter_mut().zip(parts) {
+            *h = part.len();
+        }
+        let mut guess = true;
+        loop {
+            // Members below every window precede the answer: `below <= r < below + left`.
+            let below: usize = lo.iter().sum();
+            let left: usize = hi.iter().zip(&lo).map(|(h, l)| h - l).sum();
+            let p = (0..parts.len())
+                .max_by_key(|&i| hi[i] - lo[i])
+                .expect("a union has parts");
+            let width = hi[p] - lo[p];
+            let step = if guess {
+                ((r - below) * width / left).min(width - 1)
+            } else {
+                width / 2
+            };
+            guess = !guess;
+            let at = lo[p] + step;
+            let pivot = parts[p].nth(at);
+            // Per part, its members before the pivot (parts are disjoint: none equals it).
+            let mut before = [0usize; MAX_SEARCHED_PARTS];
+            for (i, part) in parts.iter().enumerate() {
+                before[i] = if i == p {
+                    at
+                } else {
+                    part.count_le_within(pivot, lo[i]..hi[i])
+                };
+            }
+            let rank: usize = before.iter().sum();
+            match rank.cmp(&r) {
+                std::cmp::Ordering::Equal => return pivot,
+                std::cmp::Ordering::Less => {
+                    lo = before;
+                    lo[p] = at + 1;
+                }
+                std::cmp::Ordering::Greater => hi = before,
+            }
+        }
+    }
 }
+
+/// A tied set of at most this many parts is searched with per-part bounds (`Union::search`).
+const MAX_SEARCHED_PARTS: usize = 8;
 
 impl TieSet for Union<'_> {
     fn len(&self) -> usize {
         self.parts.iter().map(Part::len).sum()
     }
 
-    /// The smallest id with more than `r` members at or below it: read off a lone part, else
-    /// bisected over the ids.
+    /// The member of rank `r` in id order: read off a lone part, else searched for by windows
+    /// (`search`), or bisected over the ids past `MAX_SEARCHED_PARTS` parts.
     fn nth(&self, r: usize) -> InstanceId {
         if let [part] = self.parts.as_slice() {
             return part.nth(r);
@@ -1095,6 +1160,9 @@ impl TieSet for Union<'_> {
         self.draws.set(draws + 1);
         if draws > 0 && self.len() <= MERGE_AT_MOST {
             return self.merged.get_or_init(|| self.listed(|_| true))[r];
+        }
+        if self.parts.len() <= MAX_SEARCHED_PARTS {
+            return self.search(r);
         }
         let mut lo = 0u32;
         let mut hi = self
@@ -1208,6 +1276,41 @@ mod tests {
             assert_eq!(tied.nth(r), *id, "rank {r}");
         }
         assert!(tied.merged.get().is_none(), "bisected, never listed");
+    }
+
+    proptest::proptest! {
+        /// The first draw of a fresh union (the searched or, past `MAX_SEARCHED_PARTS` parts,
+        /// the bisected one) gives every rank the member of that rank in id order, however the
+        /// members spread: evenly, in runs, or clustered at one end.
+        #[test]
+        fn union_ranks_match_the_merged_list(
+            members in proptest::collection::vec((0u32..4000, 0usize..12), 1..300),
+            kinds in proptest::collection::vec(0u8..3, 12),
+            squeeze in 1u32..40,
+        ) {
+            // Each id in at most one part (parts are disjoint), spread or squeezed to the front.
+            let mut by_part = vec![std::collections::BTreeSet::new(); 12];
+            let mut seen = std::collections::BTreeSet::new();
+            for (id, part) in members {
+                let id = if squeeze > 20 { id / squeeze } else { id };
+                if seen.insert(id) {
+                    by_part[part].insert(id);
+                }
+            }
+            let lists: Vec<Sorted> = by_part.iter().map(|p| p.iter().copied().map(InstanceId).collect()).collect();
+            for count in [2usize, 3, 8, 9, 12] {
+                let part = |i: usize| match kinds[i] {
+                    0 => Part::Ids(&lists[i]),
+                    1 => Part::Owned(lists[i].clone()),
+                    _ => non_holding(&by_part[i].iter().copied().collect::<Vec<_>>(), &[]),
+                };
+                let union = || Union::new((0..count).map(part).collect(), &[], (0, 0));
+                let expected = union().valid(&|_| true);
+                for (r, id) in expected.iter().enumerate() {
+                    proptest::prop_assert_eq!(union().nth(r), *id, "rank {} of {} parts", r, count);
+                }
+            }
+        }
     }
 
     /// A lone part reads its rank directly; with an empty second part the union bisects over
