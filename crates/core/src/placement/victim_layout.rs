@@ -72,8 +72,9 @@ struct PassArrays {
     zone_load: Vec<u64>,
     /// Whether a zone's instance loads are read.
     loaded: Vec<bool>,
+    /// The group's live tasks on each instance, valid for the zones read.
     instance_load: Vec<u64>,
-    /// CPU and memory the picked tasks give back.
+    /// CPU and memory the picked tasks give back (kept only when a level reads it).
     freed: Vec<(i64, i64)>,
     /// The instances with the best score.
     best: Vec<u32>,
@@ -81,6 +82,8 @@ struct PassArrays {
     in_best: Vec<bool>,
     /// Whether a level is the instance's load (read per zone then).
     by_instance: bool,
+    /// Whether a level is what instances have available (`freed` kept then).
+    by_available: bool,
     /// The best instances' tasks, when more than one instance ties.
     tied: Vec<u32>,
     picked: Vec<u32>,
@@ -130,8 +133,9 @@ pub fn pick(
         retiring,
         per_instance: per_instance(index, group),
     };
-    pass.begin(index, layout, group);
     pass.by_instance = levels.contains(&Level::InstanceLoad);
+    pass.by_available = levels.iter().any(|l| matches!(l, Level::Available(_)));
+    pass.begin(index, layout, group);
     for s in stopped {
         let at = retiring
             .entries()
@@ -175,9 +179,13 @@ impl PassArrays {
             self.zone_load[zone as usize] = tasks;
         }
         refill(&mut self.loaded, layout.zones.len(), false);
-        refill(&mut self.instance_load, layout.instances.len(), 0);
-        refill(&mut self.freed, layout.instances.len(), (0, 0));
-        refill(&mut self.in_best, layout.instances.len(), false);
+        // Written zone by zone before any read (`load_zone`); all false between sweeps.
+        let instances = layout.instances.len();
+        self.instance_load.resize(instances, 0);
+        self.in_best.resize(instances, false);
+        if self.by_available {
+            refill(&mut self.freed, instances, (0, 0));
+        }
         self.best.clear();
         self.picked.clear();
     }
@@ -328,8 +336,10 @@ impl Layout {
         }
         pass.zone_load[zone] = pass.zone_load[zone].saturating_sub(1);
         pass.instance_load[local] = pass.instance_load[local].saturating_sub(1);
-        pass.freed[local].0 += own.0;
-        pass.freed[local].1 += own.1;
+        if pass.by_available {
+            pass.freed[local].0 += own.0;
+            pass.freed[local].1 += own.1;
+        }
         self.forget(at);
         pass.picked.push(at);
     }
@@ -344,9 +354,8 @@ impl Layout {
         for &local in &self.zones[zone].0 {
             let id = self.instances[local as usize].id;
             while counts.next_if(|(i, _)| *i < id).is_some() {}
-            if let Some((_, n)) = counts.next_if(|(i, _)| *i == id) {
-                pass.instance_load[local as usize] = *n;
-            }
+            let n = counts.next_if(|(i, _)| *i == id).map_or(0, |(_, n)| *n);
+            pass.instance_load[local as usize] = n;
         }
     }
 
