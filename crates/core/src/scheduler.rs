@@ -96,7 +96,7 @@ fn tasks(world: &World, service: &Service) -> Tasks {
         live: Vec::new(),
         stopping: 0,
     };
-    for id in &service.tasks {
+    for id in service.tasks.iter() {
         let task = world.task(*id);
         if task.desired_status == DesiredStatus::Running {
             t.live.push(*id);

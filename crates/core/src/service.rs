@@ -8,6 +8,7 @@ use crate::cql::Expr;
 use crate::ids::{ClusterId, HexId, InstanceId, ServiceId, TaskDefId, TaskId, ZoneId};
 use crate::placement::Strategy;
 use crate::time::SimTime;
+use crate::world::TaskList;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
@@ -227,7 +228,7 @@ pub struct Service {
     pub steady: bool,
     /// The tasks the service started that are not yet STOPPED, in creation order (a task leaves
     /// the list when it stops, so each reconcile costs what the service runs, not its history).
-    pub tasks: Vec<TaskId>,
+    pub tasks: TaskList,
     /// A reconcile is already scheduled.
     pub reconcile_scheduled: bool,
     /// The last placement-failure message, to suppress repeats (ECS shows a cause once).

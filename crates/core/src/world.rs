@@ -299,6 +299,73 @@ impl World {
     }
 }
 
+/// A list of task ids in id (creation) order from which tasks leave often: a leaving task is
+/// marked gone in place, and the list is compacted once more than half of it is gone, so that
+/// each leave costs a binary search instead of moving the list's tail (a large service's list
+/// holds tens of thousands of tasks). Reads see only the tasks not gone, in order.
+#[derive(Clone, Debug, Default)]
+pub struct TaskList {
+    ids: Vec<TaskId>,
+    gone: Vec<bool>,
+    gone_count: usize,
+}
+
+impl TaskList {
+    /// Adds `task` (at the end when it is the newest, as new tasks are; else in its place; once).
+    pub fn push(&mut self, task: TaskId) {
+        match self.ids.last() {
+            Some(last) if *last >= task => match self.ids.binary_search(&task) {
+                Ok(at) if std::mem::replace(&mut self.gone[at], false) => self.gone_count -= 1,
+                Ok(_) => {}
+                Err(at) => {
+                    self.ids.insert(at, task);
+                    self.gone.insert(at, false);
+                }
+            },
+            _ => {
+                self.ids.push(task);
+                self.gone.push(false);
+            }
+        }
+    }
+
+    /// `task` leaves the list; nothing when it is not listed.
+    pub fn remove(&mut self, task: TaskId) {
+        let Ok(at) = self.ids.binary_search(&task) else {
+            return;
+        };
+        if std::mem::replace(&mut self.gone[at], true) {
+            return;
+        }
+        self.gone_count += 1;
+        if self.gone_count * 2 > self.ids.len() {
+            let mut gone = self.gone.iter();
+            self.ids.retain(|_| !gone.next().is_some_and(|g| *g));
+            self.gone.clear();
+            self.gone.resize(self.ids.len(), false);
+            self.gone_count = 0;
+        }
+    }
+
+    /// The listed tasks, in id order.
+    pub fn iter(&self) -> impl Iterator<Item = &TaskId> + Clone {
+        self.ids
+            .iter()
+            .zip(&self.gone)
+            .filter(|(_, gone)| !**gone)
+            .map(|(id, _)| id)
+    }
+
+    /// How many are listed.
+    pub fn len(&self) -> usize {
+        self.ids.len() - self.gone_count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// Removes `task` from a list of tasks that holds it at most once, keeping the others' order.
 /// The world's lists are in creation order, which is id order, so a binary search finds it; a
 /// scan covers any list that is not.
@@ -308,5 +375,36 @@ pub(crate) fn remove_task(list: &mut Vec<TaskId>, task: TaskId) {
             list.remove(at);
         }
         Err(_) => list.retain(|t| *t != task),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::{any, prop, prop_assert_eq, proptest};
+
+    proptest! {
+        /// Through any adds and leaves (in order or not, of listed tasks or not, twice or not),
+        /// the list holds what a sorted set would, in id order, and counts it.
+        #[test]
+        fn a_task_list_holds_what_a_set_would(
+            ops in prop::collection::vec((any::<bool>(), 0u32..64), 0..300),
+        ) {
+            let mut list = TaskList::default();
+            let mut model = std::collections::BTreeSet::new();
+            for (add, id) in ops {
+                if add {
+                    list.push(TaskId(id));
+                    model.insert(TaskId(id));
+                } else {
+                    list.remove(TaskId(id));
+                    model.remove(&TaskId(id));
+                }
+                let listed: Vec<TaskId> = list.iter().copied().collect();
+                prop_assert_eq!(&listed, &model.iter().copied().collect::<Vec<_>>());
+                prop_assert_eq!(list.len(), model.len());
+                prop_assert_eq!(list.is_empty(), model.is_empty());
+            }
+        }
     }
 }

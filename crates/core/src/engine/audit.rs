@@ -166,18 +166,16 @@ impl Engine {
             .filter(|d| d.status != crate::service::DeploymentStatus::Inactive)
             .count()
             == 1;
-        let mut tasks = s.tasks.iter().map(|t| self.world.task(*t));
-        let live = tasks
-            .clone()
+        let tasks = || s.tasks.iter().map(|t| self.world.task(*t));
+        let live = tasks()
             .filter(|t| t.desired_status == DesiredStatus::Running)
             .count();
         let walked = only_primary
             && live == s.desired_count as usize
-            && tasks
-                .clone()
+            && tasks()
                 .filter(|t| t.desired_status == DesiredStatus::Running)
                 .all(|t| t.is_healthy(self.now))
-            && !tasks.any(|t| t.last_status == TaskStatus::Stopping);
+            && !tasks().any(|t| t.last_status == TaskStatus::Stopping);
         if steady != walked {
             let detail = format!(
                 "service {}: the counts say steady {steady}, the tasks {walked}",

@@ -13,6 +13,7 @@ use crate::service::{
 use crate::task::{DesiredStatus, Moment};
 use crate::time::SimDuration;
 use crate::trace::Field;
+use crate::world::TaskList;
 use std::cmp::Reverse;
 
 /// A service to create (validated by the API layer).
@@ -71,7 +72,7 @@ impl Engine {
             throttle: Throttle::default(),
             created_at: self.now,
             steady: false,
-            tasks: Vec::new(),
+            tasks: TaskList::default(),
             reconcile_scheduled: false,
             last_failure_message: None,
             blocked_reported: false,

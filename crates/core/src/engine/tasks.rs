@@ -276,7 +276,7 @@ impl Engine {
         let (inst, service) = (t.instance, t.service.map(|(s, _)| s));
         remove_task(&mut self.instance_mut(inst).tasks, id);
         if let Some(s) = service {
-            remove_task(&mut self.service_mut(s).tasks, id);
+            self.service_mut(s).tasks.remove(id);
         }
     }
 
