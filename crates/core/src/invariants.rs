@@ -229,7 +229,7 @@ fn task_lists(world: &World, out: &mut Vec<Violation>) {
     let grouped: Vec<TaskId> = world
         .groups
         .values()
-        .flat_map(|g| g.values().flatten().copied())
+        .flat_map(|g| g.values().flat_map(|l| l.iter().copied()))
         .collect();
     let on_instances: Vec<TaskId> = world
         .instances()

@@ -29,7 +29,7 @@ pub struct World {
     pub(crate) families: BTreeMap<String, Vec<TaskDefId>>,
     /// Per cluster and task group, the tasks whose desiredStatus is not STOPPED, in creation
     /// order: what spread and scale-in count, without walking the cluster.
-    pub(crate) groups: BTreeMap<ClusterId, NameMap<Vec<TaskId>>>,
+    pub(crate) groups: BTreeMap<ClusterId, NameMap<TaskList>>,
     /// The tasks holding resources (not STOPPED), counted by required (CPU, memory MiB).
     pub(crate) task_shapes: BTreeMap<(i64, i64), u64>,
     /// Per cluster and EC2 instance id, the instances registered with it, in order.
@@ -217,7 +217,7 @@ impl World {
             .get(&cluster)
             .and_then(|g| g.get(group))
             .into_iter()
-            .flatten()
+            .flat_map(TaskList::iter)
             .map(|t| self.task(*t))
     }
 
@@ -237,12 +237,9 @@ impl World {
         }
     }
 
-    /// The ids of `group_tasks`, in creation order.
-    pub fn group_task_ids(&self, cluster: ClusterId, group: &str) -> &[TaskId] {
-        self.groups
-            .get(&cluster)
-            .and_then(|g| g.get(group))
-            .map_or(&[], Vec::as_slice)
+    /// The ids of `group_tasks`, in creation order (None: the group never had a task).
+    pub fn group_task_list(&self, cluster: ClusterId, group: &str) -> Option<&TaskList> {
+        self.groups.get(&cluster).and_then(|g| g.get(group))
     }
 
     /// A task just created with desiredStatus RUNNING joins its group.
@@ -253,7 +250,9 @@ impl World {
         match groups.get_mut(&*t.group) {
             Some(list) => list.push(task),
             None => {
-                groups.insert((*t.group).into(), vec![task]);
+                let mut list = TaskList::default();
+                list.push(task);
+                groups.insert((*t.group).into(), list);
             }
         }
     }
@@ -266,7 +265,7 @@ impl World {
             .get_mut(&t.cluster)
             .and_then(|g| g.get_mut(&*t.group))
         {
-            remove_task(list, task);
+            list.remove(task);
         }
     }
 
@@ -300,31 +299,36 @@ impl World {
 }
 
 /// A list of task ids in id (creation) order from which tasks leave often: a leaving task is
-/// marked gone in place, and the list is compacted once more than half of it is gone, so that
-/// each leave costs a binary search instead of moving the list's tail (a large service's list
-/// holds tens of thousands of tasks). Reads see only the tasks not gone, in order.
+/// marked gone in place (one bit), and the list is compacted once more than half of it is gone,
+/// so that each leave costs a binary search instead of moving the list's tail (a large
+/// service's list holds tens of thousands of tasks). Reads see only the tasks not gone, in
+/// order; the `r`-th of them is found by counting bits, 64 entries at a time.
 #[derive(Clone, Debug, Default)]
 pub struct TaskList {
     ids: Vec<TaskId>,
-    gone: Vec<bool>,
+    /// Bit `i % 64` of word `i / 64`: entry `i` is gone.
+    gone: Vec<u64>,
     gone_count: usize,
 }
 
 impl TaskList {
     /// Adds `task` (at the end when it is the newest, as new tasks are; else in its place; once).
     pub fn push(&mut self, task: TaskId) {
-        match self.ids.last() {
-            Some(last) if *last >= task => match self.ids.binary_search(&task) {
-                Ok(at) if std::mem::replace(&mut self.gone[at], false) => self.gone_count -= 1,
-                Ok(_) => {}
-                Err(at) => {
-                    self.ids.insert(at, task);
-                    self.gone.insert(at, false);
-                }
-            },
-            _ => {
+        match self.ids.binary_search(&task) {
+            Ok(at) if self.is_gone(at) => {
+                self.gone[at / 64] &= !(1 << (at % 64));
+                self.gone_count -= 1;
+            }
+            Ok(_) => {}
+            Err(at) if at == self.ids.len() => {
                 self.ids.push(task);
-                self.gone.push(false);
+                self.gone.resize(self.ids.len().div_ceil(64), 0);
+            }
+            Err(at) => {
+                let mut kept = self.flags();
+                kept.insert(at, false);
+                self.ids.insert(at, task);
+                self.set_flags(kept);
             }
         }
     }
@@ -334,26 +338,60 @@ impl TaskList {
         let Ok(at) = self.ids.binary_search(&task) else {
             return;
         };
-        if std::mem::replace(&mut self.gone[at], true) {
+        if self.is_gone(at) {
             return;
         }
+        self.gone[at / 64] |= 1 << (at % 64);
         self.gone_count += 1;
         if self.gone_count * 2 > self.ids.len() {
-            let mut gone = self.gone.iter();
-            self.ids.retain(|_| !gone.next().is_some_and(|g| *g));
-            self.gone.clear();
-            self.gone.resize(self.ids.len(), false);
-            self.gone_count = 0;
+            let mut flags = self.flags().into_iter();
+            self.ids.retain(|_| !flags.next().unwrap_or(false));
+            self.set_flags(vec![false; self.ids.len()]);
+        }
+    }
+
+    fn is_gone(&self, at: usize) -> bool {
+        self.gone[at / 64] & (1 << (at % 64)) != 0
+    }
+
+    /// Each entry's gone mark, as a list (for the rare edits that move entries).
+    fn flags(&self) -> Vec<bool> {
+        (0..self.ids.len()).map(|at| self.is_gone(at)).collect()
+    }
+
+    fn set_flags(&mut self, flags: Vec<bool>) {
+        self.gone = vec![0; flags.len().div_ceil(64)];
+        self.gone_count = 0;
+        for (at, _) in flags.iter().enumerate().filter(|(_, gone)| **gone) {
+            self.gone[at / 64] |= 1 << (at % 64);
+            self.gone_count += 1;
         }
     }
 
     /// The listed tasks, in id order.
     pub fn iter(&self) -> impl Iterator<Item = &TaskId> + Clone {
-        self.ids
-            .iter()
-            .zip(&self.gone)
-            .filter(|(_, gone)| !**gone)
-            .map(|(id, _)| id)
+        (self.ids.iter().enumerate())
+            .filter(|(at, _)| !self.is_gone(*at))
+            .map(|(_, id)| id)
+    }
+
+    /// The listed task with `r` listed tasks before it, None when fewer are listed.
+    pub fn nth(&self, r: usize) -> Option<TaskId> {
+        let mut r = r as u32;
+        for (word, gone) in self.gone.iter().enumerate() {
+            let entries = (self.ids.len() - word * 64).min(64);
+            let mut listed = !gone & (u64::MAX >> (64 - entries));
+            let n = listed.count_ones();
+            if r >= n {
+                r -= n;
+                continue;
+            }
+            for _ in 0..r {
+                listed &= listed - 1;
+            }
+            return Some(self.ids[word * 64 + listed.trailing_zeros() as usize]);
+        }
+        None
     }
 
     /// How many are listed.
@@ -388,7 +426,7 @@ mod tests {
         /// the list holds what a sorted set would, in id order, and counts it.
         #[test]
         fn a_task_list_holds_what_a_set_would(
-            ops in prop::collection::vec((any::<bool>(), 0u32..64), 0..300),
+            ops in prop::collection::vec((any::<bool>(), 0u32..200), 0..400),
         ) {
             let mut list = TaskList::default();
             let mut model = std::collections::BTreeSet::new();
@@ -403,6 +441,10 @@ mod tests {
                 let listed: Vec<TaskId> = list.iter().copied().collect();
                 prop_assert_eq!(&listed, &model.iter().copied().collect::<Vec<_>>());
                 prop_assert_eq!(list.len(), model.len());
+                for (r, id) in listed.iter().enumerate() {
+                    prop_assert_eq!(list.nth(r), Some(*id));
+                }
+                prop_assert_eq!(list.nth(listed.len()), None);
                 prop_assert_eq!(list.is_empty(), model.is_empty());
             }
         }

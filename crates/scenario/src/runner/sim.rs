@@ -170,7 +170,7 @@ fn sampled(api: &mut Api, c: &CrashSpec) -> Result<Option<Vec<TaskId>>, ApiError
     };
     // The group's list is looked up again for each draw rather than copied: a draw changes
     // nothing in the world, and a large service's list is long.
-    let n = w.group_task_ids(cluster, &group).len() as u64;
+    let n = w.group_task_list(cluster, &group).map_or(0, |l| l.len()) as u64;
     if n == 0 {
         return Ok(Some(Vec::new()));
     }
@@ -180,7 +180,8 @@ fn sampled(api: &mut Api, c: &CrashSpec) -> Result<Option<Vec<TaskId>>, ApiError
         draws += 1;
         let at = api.engine.rng().below(Purpose::Faults, n) as usize;
         let w = api.engine.world();
-        let t = w.group_task_ids(cluster, &group)[at];
+        let listed = w.group_task_list(cluster, &group).and_then(|l| l.nth(at));
+        let t = listed.expect("a draw below the group's count");
         if w.task(t).last_status == TaskStatus::Running {
             picked.insert(t);
         }
