@@ -541,8 +541,6 @@ impl Layout {
 #[cfg(test)]
 mod tests {
     use super::super::filters::test_support::Fixture;
-    use super::super::index::ZONE_ATTRIBUTE;
-    use super::super::strategy::SpreadField;
     use super::*;
     use crate::resources::Requirement;
     use proptest::prelude::{ProptestConfig, any, prop, prop_assert_eq, proptest};
@@ -568,13 +566,7 @@ mod tests {
     }
 
     fn case() -> impl proptest::strategy::Strategy<Value = Case> {
-        let atoms = vec![
-            Strategy::Random,
-            Strategy::Spread(SpreadField::Attribute(ZONE_ATTRIBUTE.into())),
-            Strategy::Spread(SpreadField::Instance),
-            Strategy::Binpack(BinpackField::Cpu),
-            Strategy::Binpack(BinpackField::Memory),
-        ];
+        let atoms = super::super::victims::tests::served_strategies();
         let instance = (
             prop::sample::select(vec![0i64, 512, 1024]),
             prop::sample::select(vec![0i64, 1024]),

@@ -341,7 +341,7 @@ pub(super) fn keep_best(list: &mut Vec<u32>, value: impl Fn(u32) -> i64) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::filters::test_support::Fixture;
     use super::super::scale_in::ScaleInPass;
     use super::*;
@@ -367,15 +367,20 @@ mod tests {
         seed: u64,
     }
 
-    fn strategy_list() -> impl proptest::strategy::Strategy<Value = Vec<Strategy>> {
-        let atoms = vec![
+    /// One strategy of each kind `pick` serves.
+    pub(in crate::placement) fn served_strategies() -> Vec<Strategy> {
+        vec![
             Strategy::Random,
             Strategy::Spread(SpreadField::Attribute(ZONE_ATTRIBUTE.into())),
             Strategy::Spread(SpreadField::Instance),
             Strategy::Binpack(BinpackField::Cpu),
             Strategy::Binpack(BinpackField::Memory),
-            Strategy::Spread(SpreadField::Attribute("rack".into())),
-        ];
+        ]
+    }
+
+    fn strategy_list() -> impl proptest::strategy::Strategy<Value = Vec<Strategy>> {
+        let mut atoms = served_strategies();
+        atoms.push(Strategy::Spread(SpreadField::Attribute("rack".into())));
         prop_oneof![
             prop::sample::select(vec![
                 vec![],
