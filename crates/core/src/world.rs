@@ -314,16 +314,17 @@ pub struct TaskList {
 impl TaskList {
     /// Adds `task` (at the end when it is the newest, as new tasks are; else in its place; once).
     pub fn push(&mut self, task: TaskId) {
+        if self.ids.last().is_none_or(|last| *last < task) {
+            self.ids.push(task);
+            self.gone.resize(self.ids.len().div_ceil(64), 0);
+            return;
+        }
         match self.ids.binary_search(&task) {
             Ok(at) if self.is_gone(at) => {
                 self.gone[at / 64] &= !(1 << (at % 64));
                 self.gone_count -= 1;
             }
             Ok(_) => {}
-            Err(at) if at == self.ids.len() => {
-                self.ids.push(task);
-                self.gone.resize(self.ids.len().div_ceil(64), 0);
-            }
             Err(at) => {
                 let mut kept = self.flags();
                 kept.insert(at, false);
