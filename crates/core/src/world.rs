@@ -378,11 +378,11 @@ impl TaskList {
 
     /// The listed task with `r` listed tasks before it, None when fewer are listed.
     pub fn nth(&self, r: usize) -> Option<TaskId> {
-        let mut r = r as u32;
+        let mut r = r;
         for (word, gone) in self.gone.iter().enumerate() {
             let entries = (self.ids.len() - word * 64).min(64);
             let mut listed = !gone & (u64::MAX >> (64 - entries));
-            let n = listed.count_ones();
+            let n = listed.count_ones() as usize;
             if r >= n {
                 r -= n;
                 continue;

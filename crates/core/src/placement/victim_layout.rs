@@ -293,6 +293,8 @@ impl Layout {
         }
     }
 
+    /// Up to `k` picks, one after the other, each counting the ones before as gone (as
+    /// `victims::pick` picks).
     fn picks(
         &mut self,
         ctx: &Ctx<'_>,
