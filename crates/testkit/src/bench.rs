@@ -138,7 +138,8 @@ pub fn stop_all(api: &mut Api, tasks: &[TaskId]) {
     }
 }
 
-/// Steps the engine until its queue is empty; the number of events applied.
+/// Steps the engine until its queue is empty, then settles the placement index (the re-filing
+/// its releases left for the next placement, timed with them); the number of events applied.
 pub fn drain(api: &mut Api) -> u64 {
     let mut n = 0;
     while let Some(step) = api.engine.step().expect("event budget") {
@@ -146,11 +147,13 @@ pub fn drain(api: &mut Api) -> u64 {
             n += 1;
         }
     }
+    api.engine.settle_index();
     n
 }
 
 /// Steps the engine through every event due up to simulated millisecond `until_ms` (driver
-/// entries included, which a bare engine has none of); the number of internal events applied.
+/// entries included, which a bare engine has none of), then settles the index as `drain` does;
+/// the number of internal events applied.
 pub fn drain_until(api: &mut Api, until_ms: u64) -> u64 {
     let mut n = 0;
     while api
@@ -164,6 +167,7 @@ pub fn drain_until(api: &mut Api, until_ms: u64) -> u64 {
             n += 1;
         }
     }
+    api.engine.settle_index();
     n
 }
 

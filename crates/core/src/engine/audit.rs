@@ -44,6 +44,8 @@ impl Engine {
         for v in invariants::check(&self.world) {
             self.fail(after, v);
         }
+        // Settled first, so that the buckets are checked too (settling changes no choice).
+        self.index.settle();
         for v in self.index.misfiled(&self.world) {
             self.fail(after, v);
         }

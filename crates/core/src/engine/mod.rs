@@ -196,6 +196,13 @@ impl Engine {
     pub fn world(&self) -> &World {
         &self.world
     }
+    /// Re-files in the placement index the instances whose amounts moved since the last
+    /// placement, as every placement does first (releases re-file lazily: once per instance,
+    /// however many tasks it gave back). Changes no choice; benchmarks call it to time that
+    /// deferred work with the events that caused it.
+    pub fn settle_index(&mut self) {
+        self.index.settle();
+    }
     pub fn trace(&self) -> &Trace {
         &self.trace
     }
