@@ -11,6 +11,7 @@ pub mod ids;
 pub mod instance;
 pub mod invariants;
 pub mod placement;
+mod prefetch;
 pub mod queue;
 pub mod resources;
 pub mod rng;

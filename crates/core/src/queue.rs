@@ -97,6 +97,11 @@ impl<E> EventQueue<E> {
         self.heap.first().map(|e| e.time)
     }
 
+    /// The next event, if any.
+    pub fn peek(&self) -> Option<&E> {
+        self.heap.first().map(|e| &e.event)
+    }
+
     /// Removes and returns the next event.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         if self.heap.is_empty() {
@@ -177,6 +182,18 @@ mod tests {
                 (SimTime(5), "c")
             ]
         );
+    }
+
+    #[test]
+    fn peek_shows_the_event_pop_returns_next() {
+        let mut q = EventQueue::default();
+        for (t, e) in [(9, "c"), (2, "a"), (5, "b"), (2, "a2")] {
+            q.push(SimTime(t), e);
+        }
+        while let Some(next) = q.peek().copied() {
+            assert_eq!(q.pop().map(|(_, e)| e), Some(next));
+        }
+        assert!(q.pop().is_none());
     }
 
     #[test]

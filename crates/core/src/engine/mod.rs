@@ -242,6 +242,7 @@ impl Engine {
         }
         self.audit_clock(time);
         self.now = time;
+        self.prefetch_next();
         let name = match event {
             Event::External(entry) => return Ok(Some(Step::External(time, entry))),
             Event::TaskProvisioned(_) => "TaskProvisioned",
@@ -262,6 +263,23 @@ impl Engine {
         }
         self.audit(name);
         Ok(Some(Step::Internal(time)))
+    }
+
+    /// Starts loading the records the next event reads that a large run keeps out of the
+    /// cache: a task event's task and its trace numbers (tasks are met in time order, which is
+    /// no order in memory). Results do not depend on it (`prefetch`).
+    fn prefetch_next(&self) {
+        if let Some(
+            Event::TaskProvisioned(t)
+            | Event::TaskStarted(t)
+            | Event::TaskStopped(t)
+            | Event::TaskHealthy(t),
+        ) = self.queue.peek()
+            && let Some(task) = self.world.tasks.get(t.index())
+        {
+            crate::prefetch::value(task);
+            self.trace_names.prefetch(*t);
+        }
     }
 
     /// Moves the clock forward to `t` with nothing happening (the end of a run).

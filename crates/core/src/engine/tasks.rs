@@ -470,6 +470,13 @@ struct TaskNames {
 const RECENT_REASONS: usize = 4;
 
 impl TraceNames {
+    /// Starts loading task `id`'s entry (`prefetch`).
+    pub(super) fn prefetch(&self, id: TaskId) {
+        if let Some(names) = self.tasks.get(id.index()) {
+            crate::prefetch::value(names);
+        }
+    }
+
     /// Task `at`'s entry, the list grown with empty ones as needed.
     fn task_names(&mut self, at: usize) -> &mut TaskNames {
         if self.tasks.len() <= at {
