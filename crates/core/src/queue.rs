@@ -9,14 +9,14 @@
 //! depend on how the queue stores them.
 //!
 //! Storage is a radix heap on the time (Ahuja, Mehlhorn, Orlin and Tarjan, 1990), which suits a
-//! simulation's keys: nothing is scheduled before the clock. Relative to a *base* time (the least
-//! time stored there), an entry sits in bucket `b` when its time first differs from the base at
-//! bit `b`; the entries at the base itself wait in a small heap by order. When that heap runs
-//! out, the lowest non-empty bucket gives the new base (its least time, kept per bucket), and its
-//! entries move to lower buckets or to the base. An entry moves at most once per bit, each move
-//! an append: a pop reads a few nearby cache lines instead of walking a heap of every event.
-//! Entries earlier than the base (scheduled while the clock is between the last pop and the base,
-//! or in the past by a driver) wait in a small heap of their own; a pop takes the lesser head.
+//! simulation's keys: nothing is scheduled before the clock. Relative to a *base* time (that of
+//! the last pop), an entry sits in bucket `b` when its time first differs from the base at bit
+//! `b`; the entries at the base itself wait in a small heap by order. When a pop finds that heap
+//! empty, the lowest non-empty bucket gives the new base (its least time, kept per bucket), and
+//! its entries move to lower buckets or to the base. An entry moves at most once per bit, each
+//! move an append: a pop reads a few nearby cache lines instead of walking a heap of every event.
+//! An entry earlier than the base (a driver scheduling into the past) waits in a heap of its own;
+//! a pop takes the lesser head.
 
 use crate::time::SimTime;
 use std::cmp::Reverse;
@@ -66,9 +66,9 @@ const BUCKETS: usize = 64;
 /// A priority queue of events keyed by `(time, insertion order)`.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    /// The least time in the radix part (`at_base` and `buckets`), when it holds any.
+    /// The time of the last pop from the radix part (0 before any): no entry there is earlier.
     base: u64,
-    /// The radix part's entries at `base`; never empty while `buckets` holds any.
+    /// The radix part's entries at `base`.
     at_base: MinHeap<E>,
     /// Bucket `b`: entries whose time is above `base` and first differs from it at bit `b`.
     buckets: [Vec<Entry<E>>; BUCKETS],
@@ -76,7 +76,8 @@ pub struct EventQueue<E> {
     bucket_min: [u64; BUCKETS],
     /// Bit `b` set: bucket `b` holds entries.
     filled: u64,
-    /// Entries earlier than `base`, pushed while the radix part held later ones.
+    /// Entries earlier than `base`: pushed into the past by a driver, or after such an entry
+    /// popped (the clock is then behind `base`). Empty in a run that never schedules back.
     early: MinHeap<E>,
     /// How many entries the radix part holds.
     radix_len: usize,
@@ -114,10 +115,7 @@ impl<E> EventQueue<E> {
             order: (u64::from(class) << SEQ_BITS) | seq,
             event,
         };
-        if self.radix_len == 0 && self.early.is_empty() {
-            self.base = time.0;
-        }
-        if time.0 < self.base || (self.radix_len == 0 && !self.early.is_empty()) {
+        if time.0 < self.base {
             self.early.push(Reverse(entry));
         } else {
             self.file(entry);
@@ -138,9 +136,14 @@ impl<E> EventQueue<E> {
         self.filled |= 1 << b;
     }
 
-    /// The radix part's next entry, if it holds any.
+    /// The radix part's next entry, if it holds any: the first at the base, else the least of
+    /// the lowest bucket (before the pop that rebases on it).
     fn radix_head(&self) -> Option<&Entry<E>> {
-        self.at_base.peek().map(|Reverse(e)| e)
+        if let Some(Reverse(e)) = self.at_base.peek() {
+            return Some(e);
+        }
+        let lowest = self.filled.trailing_zeros() as usize;
+        self.buckets.get(lowest)?.iter().min()
     }
 
     /// Whether the next entry is an early one.
@@ -172,20 +175,20 @@ impl<E> EventQueue<E> {
 
     /// Removes and returns the next event.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        if self.at_base.is_empty() && self.filled != 0 {
+            self.rebase();
+        }
         if self.early_first() {
             return self.early.pop().map(|Reverse(e)| (e.time, e.event));
         }
         let Reverse(next) = self.at_base.pop()?;
         self.radix_len -= 1;
-        if self.at_base.is_empty() && self.filled != 0 {
-            self.rebase();
-        }
         Some((next.time, next.event))
     }
 
-    /// The entries at the base are gone: the lowest non-empty bucket's least time becomes the
-    /// base, and its entries move to lower buckets or to the base (the higher buckets' entries
-    /// differ from the new base at the same bit as from the old).
+    /// The entries at the base are gone and a pop is due: the lowest non-empty bucket's least
+    /// time becomes the base, and its entries move to lower buckets or to the base (the higher
+    /// buckets' entries differ from the new base at the same bit as from the old).
     fn rebase(&mut self) {
         let b = self.filled.trailing_zeros() as usize;
         self.base = self.bucket_min[b];
