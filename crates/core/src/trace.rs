@@ -166,12 +166,69 @@ fn get(trace: &Trace, tag: Tag, value: u64) -> FieldRef<'_> {
 }
 
 /// A stored record: its shape (kind, then each field's key and tag) is `shapes[shape]`, its
-/// values start at `values[first]`, in one slot or two per field (`Tag::slots`). 16 bytes.
+/// values start at position `first` of `values`, in one slot or two per field (`Tag::slots`).
+/// 16 bytes.
 #[derive(Clone, Copy, Debug)]
 struct Stored {
     time: SimTime,
     first: u32,
     shape: u32,
+}
+
+/// Slots per chunk of a `Chunks` list (a power of two).
+const CHUNK_BITS: u32 = 16;
+const CHUNK: usize = 1 << CHUNK_BITS;
+
+/// An append-only list in chunks of `CHUNK` slots: growing never moves what is stored (a
+/// doubling `Vec` copies all of it each time, and a run's trace grows to tens of megabytes). A
+/// position is `chunk × CHUNK + offset`; slots appended as one run stay in one chunk (the rest
+/// of a chunk a run does not fit in is left unused), so a run reads back as a slice.
+#[derive(Clone, Debug)]
+struct Chunks<T> {
+    chunks: Vec<Vec<T>>,
+}
+
+impl<T> Default for Chunks<T> {
+    fn default() -> Self {
+        Chunks { chunks: Vec::new() }
+    }
+}
+
+impl<T: Copy> Chunks<T> {
+    /// The position the next slot takes if it fits in the last chunk.
+    fn end(&self) -> usize {
+        self.chunks
+            .last()
+            .map_or(0, |last| (self.chunks.len() - 1) * CHUNK + last.len())
+    }
+
+    /// Appends `run` in one chunk; the position of its first slot.
+    fn push_run(&mut self, run: &[T]) -> usize {
+        assert!(run.len() <= CHUNK, "a run of at most {CHUNK} slots");
+        if self
+            .chunks
+            .last()
+            .is_none_or(|last| last.len() + run.len() > CHUNK)
+        {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        let first = self.end();
+        self.chunks
+            .last_mut()
+            .expect("a chunk was made")
+            .extend_from_slice(run);
+        first
+    }
+
+    /// The `n` slots from position `first` (appended as one run).
+    fn run(&self, first: usize, n: usize) -> &[T] {
+        let at = first & (CHUNK - 1);
+        &self.chunks[first >> CHUNK_BITS][at..at + n]
+    }
+
+    fn get(&self, at: usize) -> &T {
+        &self.chunks[at >> CHUNK_BITS][at & (CHUNK - 1)]
+    }
 }
 
 /// A stable 64-bit hash of a whole trace.
@@ -212,10 +269,13 @@ impl fmt::Debug for Absorbed {
 /// The records of a run, in order, and their digest so far.
 #[derive(Clone, Debug)]
 pub struct Trace {
-    records: Vec<Stored>,
+    /// Every record, in order (one slot each: a record's position is its index).
+    records: Chunks<Stored>,
     /// Every field's value, record after record: a string's number or a flag in one slot, an
     /// integer in two (low half first).
-    values: Vec<u32>,
+    values: Chunks<u32>,
+    /// The values of the record being built by `push_values`.
+    scratch_values: Vec<u32>,
     /// Every record shape: the kind's number, then each field's packed key and tag. Records
     /// of one kind nearly always share one, so a field costs its value alone.
     shapes: IndexSet<Box<[u16]>, FixedState>,
@@ -244,8 +304,9 @@ pub struct Trace {
 impl Default for Trace {
     fn default() -> Self {
         Trace {
-            records: Vec::new(),
-            values: Vec::new(),
+            records: Chunks::default(),
+            values: Chunks::default(),
+            scratch_values: Vec::new(),
             shapes: IndexSet::default(),
             shape_slots: Vec::new(),
             names: IndexSet::default(),
@@ -329,13 +390,13 @@ impl Trace {
         shape: StrShape<N>,
         values: [TraceStr; N],
     ) {
-        let first = u32::try_from(self.values.len()).expect("under 4 billion trace fields");
-        self.values.extend(values.map(|v| v.0));
-        self.records.push(Stored {
+        let first = self.values.push_run(&values.map(|v| v.0));
+        let first = u32::try_from(first).expect("under 4 billion trace fields");
+        self.records.push_run(&[Stored {
             time,
             first,
             shape: shape.id,
-        });
+        }]);
     }
 
     fn push_values<'v>(
@@ -344,9 +405,10 @@ impl Trace {
         kind: &'static str,
         fields: impl Iterator<Item = (&'static str, TraceValue<'v>)>,
     ) {
-        let first = u32::try_from(self.values.len()).expect("under 4 billion trace fields");
         let mut shape = std::mem::take(&mut self.scratch);
         shape.clear();
+        let mut values = std::mem::take(&mut self.scratch_values);
+        values.clear();
         shape.push(self.name_id(kind));
         for (key, value) in fields {
             let (tag, stored) = match value {
@@ -355,15 +417,18 @@ impl Trace {
             };
             shape.push(pack(self.name_id(key), tag));
             // The low half, then the high half for an integer.
-            self.values.push(stored as u32);
+            values.push(stored as u32);
             if tag.slots() == 2 {
-                self.values.push((stored >> 32) as u32);
+                values.push((stored >> 32) as u32);
             }
         }
         let shape_id = self.shape_id(&shape);
         self.scratch = shape;
         let shape = shape_id;
-        self.records.push(Stored { time, first, shape });
+        let first = self.values.push_run(&values);
+        let first = u32::try_from(first).expect("under 4 billion trace fields");
+        self.scratch_values = values;
+        self.records.push_run(&[Stored { time, first, shape }]);
     }
 
     /// The number of a record shape (its kind first), interned on first sight.
@@ -438,42 +503,43 @@ impl Trace {
             time: stored.time,
             kind: self.name(shape[0]),
             shape: &shape[1..],
-            values: &self.values[first..first + slots],
+            values: self.values.run(first, slots),
             trace: self,
         }
     }
 
     /// Every record, oldest first.
     pub fn records(&self) -> impl DoubleEndedIterator<Item = TraceRecord<'_>> + ExactSizeIterator {
-        self.records.iter().map(|r| self.view(r))
+        (0..self.len()).map(|at| self.view(self.records.get(at)))
     }
 
     /// The newest record.
     pub fn last(&self) -> Option<TraceRecord<'_>> {
-        self.records.last().map(|r| self.view(r))
+        let len = self.len();
+        (len > 0).then(|| self.view(self.records.get(len - 1)))
     }
 
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.records.end()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.len() == 0
     }
 
     /// The digest of every record so far (absorbing the ones added since the last call).
     pub fn digest(&self) -> TraceDigest {
         let mut absorbed = self.digested.borrow_mut();
         let mut bytes = Vec::with_capacity(DIGEST_BATCH + 1024);
-        for stored in &self.records[absorbed.records..] {
-            encode_record(&mut bytes, self.view(stored));
+        for at in absorbed.records..self.len() {
+            encode_record(&mut bytes, self.view(self.records.get(at)));
             if bytes.len() >= DIGEST_BATCH {
                 absorbed.hasher.update(&bytes);
                 bytes.clear();
             }
         }
         absorbed.hasher.update(&bytes);
-        absorbed.records = self.records.len();
+        absorbed.records = self.len();
         TraceDigest(absorbed.hasher.digest())
     }
 }
@@ -516,6 +582,56 @@ mod tests {
             kind,
             &[("v", FieldRef::Int(v)), ("s", FieldRef::Str("x"))],
         );
+    }
+
+    /// Runs of 1 to 7 slots over several chunks: each reads back whole from its position, and
+    /// a run that does not fit in a chunk's rest starts the next.
+    #[test]
+    fn chunk_runs_read_back_across_chunks() {
+        let mut list = Chunks::default();
+        let mut runs = Vec::new();
+        let mut next = 0u32;
+        while list.end() < 3 * CHUNK + 10 {
+            let len = (next as usize % 7) + 1;
+            let run: Vec<u32> = (next..next + len as u32).collect();
+            next += len as u32;
+            let first = list.push_run(&run);
+            assert_eq!(first >> CHUNK_BITS, (first + len - 1) >> CHUNK_BITS);
+            runs.push((first, run));
+        }
+        assert_eq!(list.chunks.len(), 4);
+        for (first, run) in &runs {
+            assert_eq!(list.run(*first, run.len()), run.as_slice());
+            assert_eq!(list.get(*first), &run[0]);
+        }
+    }
+
+    /// A trace of more records and values than one chunk holds reads back as pushed.
+    #[test]
+    fn a_long_trace_reads_back_as_pushed() {
+        let mut a = Trace::default();
+        let shape = a.str_shape("S", ["x", "y", "z"]);
+        let (x, y) = (a.intern("x"), a.add_unique("y"));
+        for t in 0..70_000u64 {
+            if t % 3 == 0 {
+                a.push_strs(SimTime(t), shape, [x, y, x]);
+            } else {
+                push(&mut a, t, "long", t as i64 - 35_000);
+            }
+        }
+        assert_eq!(a.len(), 70_000);
+        for (t, r) in a.records().enumerate() {
+            let fields: Vec<_> = r.fields().collect();
+            assert_eq!(r.time, SimTime(t as u64));
+            if t % 3 == 0 {
+                let want = [("x", "x"), ("y", "y"), ("z", "x")].map(|(k, v)| (k, FieldRef::Str(v)));
+                assert_eq!(fields, want);
+            } else {
+                let v = FieldRef::Int(t as i64 - 35_000);
+                assert_eq!(fields, [("v", v), ("s", FieldRef::Str("x"))]);
+            }
+        }
+        assert_eq!(a.last().map(|r| r.time), Some(SimTime(69_999)));
     }
 
     #[test]
