@@ -11,7 +11,7 @@ use crate::scheduler::{self, Action, StopWhy};
 use crate::service::{DeploymentStatus, RolloutState, Scheduling, ServiceEvent, ServiceStatus};
 use crate::task::{StopCause, StopCode};
 use crate::taskdef::ResourceOverrides;
-use crate::trace::{FieldRef, TraceStr, TraceValue};
+use crate::trace::TraceStr;
 use std::sync::Arc;
 
 const TROUBLESHOOTING: &str =
@@ -440,13 +440,10 @@ impl Engine {
         (name, message, text): (&'static str, String, TraceStr),
         visible: bool,
     ) {
-        let service = self.trace.intern(&self.world.service(id).name);
-        let fields = [
-            ("service", TraceValue::Interned(service)),
-            ("name", TraceValue::Field(FieldRef::Str(name))),
-            ("message", TraceValue::Interned(text)),
-        ];
-        self.trace.push_interned(self.now, "ServiceEvent", &fields);
+        let (shape, service, kind) =
+            self.trace_names
+                .service_event(&mut self.trace, &self.world, (id, name));
+        self.trace.push_strs(self.now, shape, [service, kind, text]);
         if visible {
             let event = ServiceEvent {
                 id: self.rng.hex(Purpose::Ids),

@@ -455,7 +455,16 @@ pub(super) struct TraceNames {
     reasons: Vec<(Arc<str>, TraceStr)>,
     /// The `TaskStatus` record shapes, resolved on the first record.
     status_shapes: Option<StatusShapes>,
+    /// Each service's name, by service.
+    services: Vec<Option<TraceStr>>,
+    /// The service event names seen (a handful of constants), by address.
+    event_names: Vec<(&'static str, TraceStr)>,
+    /// The `ServiceEvent` record shape, resolved on the first.
+    service_event_shape: Option<StrShape<3>>,
 }
+
+/// The keys of a `ServiceEvent` record, in order.
+const SERVICE_EVENT_KEYS: [&str; 3] = ["service", "name", "message"];
 
 /// One task's trace numbers: its id and group (from its first record), its stop code and
 /// reason (from its first stop record: a task's stop cause is set once and never changes, so
@@ -566,6 +575,32 @@ impl TraceNames {
     fn cluster(&mut self, trace: &mut Trace, world: &World, id: ClusterId) -> TraceStr {
         let slot = slot(&mut self.clusters, id.index());
         *slot.get_or_insert_with(|| trace.intern(&world.cluster(id).name))
+    }
+
+    /// A `ServiceEvent` record's shape and the numbers of its service's name and of the event's
+    /// `name` (interned in that order on first sight, as a record pushed field by field would).
+    pub(super) fn service_event(
+        &mut self,
+        trace: &mut Trace,
+        world: &World,
+        (id, name): (ServiceId, &'static str),
+    ) -> (StrShape<3>, TraceStr, TraceStr) {
+        let slot = slot(&mut self.services, id.index());
+        let service = *slot.get_or_insert_with(|| trace.intern(&world.service(id).name));
+        let seen = self
+            .event_names
+            .iter()
+            .find(|(n, _)| std::ptr::eq(*n, name))
+            .map(|(_, at)| *at);
+        let name = seen.unwrap_or_else(|| {
+            let at = trace.intern(name);
+            self.event_names.push((name, at));
+            at
+        });
+        let shape = *self
+            .service_event_shape
+            .get_or_insert_with(|| trace.str_shape("ServiceEvent", SERVICE_EVENT_KEYS));
+        (shape, service, name)
     }
 }
 
