@@ -220,8 +220,12 @@ impl<T: Copy> Chunks<T> {
         first
     }
 
-    /// The `n` slots from position `first` (appended as one run).
+    /// The `n` slots from position `first` (appended as one run; an empty run may sit just past
+    /// a full last chunk).
     fn run(&self, first: usize, n: usize) -> &[T] {
+        if n == 0 {
+            return &[];
+        }
         let at = first & (CHUNK - 1);
         &self.chunks[first >> CHUNK_BITS][at..at + n]
     }
@@ -604,6 +608,11 @@ mod tests {
             assert_eq!(list.run(*first, run.len()), run.as_slice());
             assert_eq!(list.get(*first), &run[0]);
         }
+        // A record without fields, when the last chunk is full, reads back as no values.
+        let rest = vec![0; 4 * CHUNK - list.end()];
+        list.push_run(&rest);
+        let empty = list.push_run(&[]);
+        assert_eq!(list.run(empty, 0), &[] as &[u32]);
     }
 
     /// A trace of more records and values than one chunk holds reads back as pushed.
