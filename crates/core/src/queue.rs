@@ -66,7 +66,8 @@ const BUCKETS: usize = 64;
 /// A priority queue of events keyed by `(time, insertion order)`.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    /// The time of the last pop from the radix part (0 before any): no entry there is earlier.
+    /// No entry of the radix part is earlier: the time of its last pop, or of its least entries
+    /// once a pop has rebased on them (0 before any).
     base: u64,
     /// The radix part's entries at `base`.
     at_base: MinHeap<E>,

@@ -405,7 +405,9 @@ impl PlacementIndex {
     /// re-filing each pending instance once from where it is filed to where it is now leaves
     /// them as re-filing on every change would have.
     pub fn settle(&mut self) {
-        for id in std::mem::take(&mut self.pending) {
+        // The list goes back emptied, keeping its room for the next run of changes.
+        let mut pending = std::mem::take(&mut self.pending);
+        for id in pending.drain(..) {
             // Re-filed from scratch since (`update`): nothing pending there any more.
             let Some(f) = self.filed[id.index()].as_mut().filter(|f| f.pending) else {
                 continue;
@@ -431,6 +433,7 @@ impl PlacementIndex {
                 filed_amount(&self.filed, |f| f.memory_mib),
             );
         }
+        self.pending = pending;
     }
 
     fn unfile(&mut self, id: InstanceId, old: Filed) {
