@@ -155,12 +155,12 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// The next entry, if any.
+    /// The next entry, if any (the radix part's head found once: it may scan a bucket).
     fn head(&self) -> Option<&Entry<E>> {
-        if self.early_first() {
-            self.early.peek().map(|Reverse(e)| e)
-        } else {
-            self.radix_head()
+        let early = self.early.peek().map(|Reverse(e)| e);
+        match (early, self.radix_head()) {
+            (Some(early), Some(radix)) => Some(early.min(radix)),
+            (early, radix) => early.or(radix),
         }
     }
 
