@@ -97,18 +97,30 @@ impl RngStreams {
 
     /// `hex_id`'s draws and digits, held inline.
     pub fn hex(&mut self, purpose: Purpose) -> HexId {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let a = self.stream(purpose).next_u64();
         let b = self.stream(purpose).next_u64();
-        // The same text as `format!("{a:016x}{b:016x}")`, without the formatting machinery.
+        // The same text as `format!("{a:016x}{b:016x}")`, two digits per byte of the draws,
+        // most significant first, without the formatting machinery.
         let mut id = [0u8; 32];
-        for (at, digit) in id.iter_mut().enumerate() {
-            let (x, shift) = if at < 16 { (a, 15 - at) } else { (b, 31 - at) };
-            *digit = DIGITS[((x >> (shift * 4)) & 0xf) as usize];
+        let bytes = a.to_be_bytes().into_iter().chain(b.to_be_bytes());
+        for (pair, byte) in id.chunks_exact_mut(2).zip(bytes) {
+            pair.copy_from_slice(&HEX_PAIRS[usize::from(byte)]);
         }
         HexId::from_digits(id)
     }
 }
+
+/// Each byte's two lowercase hex digits.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut pairs = [[0u8; 2]; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        pairs[byte] = [DIGITS[byte >> 4], DIGITS[byte & 0xf]];
+        byte += 1;
+    }
+    pairs
+};
 
 #[cfg(test)]
 mod tests {

@@ -161,9 +161,9 @@ pub struct Engine {
     index: crate::placement::index::PlacementIndex,
     placement: PlacementMode,
     trace_names: tasks::TraceNames,
-    /// The service scheduler's last stop reason, by (service, deployment, why): the tasks one
-    /// reconcile stops share its text.
-    last_stop_reason: Option<(scheduling::ReasonKey, std::sync::Arc<str>)>,
+    /// Per service number, the service scheduler's last stop reason and what it was for
+    /// (deployment, why): the tasks its reconciles stop share one text.
+    stop_reasons: Vec<Option<(scheduling::ReasonKey, std::sync::Arc<str>)>>,
 }
 
 impl Engine {
@@ -186,7 +186,7 @@ impl Engine {
             index: Default::default(),
             placement: config.placement,
             trace_names: Default::default(),
-            last_stop_reason: None,
+            stop_reasons: Vec::new(),
         }
     }
 

@@ -17,8 +17,8 @@ use std::sync::Arc;
 const TROUBLESHOOTING: &str =
     "For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.";
 
-/// What a service-scheduler stop reason depends on: the service, the deployment, why.
-pub(super) type ReasonKey = (ServiceId, usize, StopWhy);
+/// What a service's scheduler stop reason depends on: the deployment, why.
+pub(super) type ReasonKey = (usize, StopWhy);
 
 impl Engine {
     pub(super) fn on_reconcile(&mut self, id: ServiceId) {
@@ -98,10 +98,11 @@ impl Engine {
     }
 
     /// The stopped reason of a task of deployment `dep` of service `id` stopped for `why`; the
-    /// same text (one allocation) as the last stop's when that was for the same.
+    /// same text (one allocation) as the service's last stop's when that was for the same (a
+    /// deployment keeps its place in the service's list, so its number names it).
     fn stop_reason(&mut self, id: ServiceId, dep: usize, why: StopWhy) -> Arc<str> {
-        let key = (id, dep, why);
-        if let Some((last, reason)) = &self.last_stop_reason
+        let key = (dep, why);
+        if let Some(Some((last, reason))) = self.stop_reasons.get(id.index())
             && *last == key
         {
             return Arc::clone(reason);
@@ -112,7 +113,10 @@ impl Engine {
             StopWhy::Draining => format!("Scaling activity initiated by (deployment {deployment}): container instance is in DRAINING state").into(),
             StopWhy::ConstraintViolated => "Service scheduler stopped the task: the container instance no longer satisfies the placement constraints".into(),
         };
-        self.last_stop_reason = Some((key, Arc::clone(&reason)));
+        if self.stop_reasons.len() <= id.index() {
+            self.stop_reasons.resize(id.index() + 1, None);
+        }
+        self.stop_reasons[id.index()] = Some((key, Arc::clone(&reason)));
         reason
     }
 

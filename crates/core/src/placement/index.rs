@@ -615,11 +615,12 @@ impl PlacementIndex {
                     filed: &self.filed,
                     counts,
                     load: counts.map_or(0, |c| c.tasks),
-                    least: least_valid(pool, counts, plan.then, input, &check),
+                    least: None,
                 }
             })
             .collect();
-        let Some(zones) = plan.narrow(zones) else {
+        let least = |z: &ZoneView<'_>| least_valid(z.pool, z.counts, plan.then, input, &check);
+        let Some(zones) = plan.narrow(zones, least) else {
             return Indexed::Nowhere;
         };
         let Some(best) = zones.iter().filter_map(|z| z.least).min() else {
@@ -846,18 +847,37 @@ impl Plan {
         Some(Plan { by_zone, then })
     }
 
-    /// The zones whose instances can tie: with a spread by zone, the zones at the least load
-    /// among those with a valid instance; otherwise every zone. None: no valid instance.
-    fn narrow<'a>(&self, mut zones: Vec<ZoneView<'a>>) -> Option<Vec<ZoneView<'a>>> {
-        let min_load = zones
-            .iter()
-            .filter(|z| z.least.is_some())
-            .map(|z| z.load)
-            .min()?;
-        if self.by_zone {
-            zones.retain(|z| z.load == min_load);
+    /// The zones whose instances can tie, each with its least valid measure (`least`): with a
+    /// spread by zone, the zones at the least load among those with a valid instance (zones of
+    /// higher loads are never judged); otherwise every zone. None: no valid instance.
+    fn narrow<'a>(
+        &self,
+        mut zones: Vec<ZoneView<'a>>,
+        least: impl Fn(&ZoneView<'a>) -> Option<i64>,
+    ) -> Option<Vec<ZoneView<'a>>> {
+        if !self.by_zone {
+            zones.iter_mut().for_each(|z| z.least = least(z));
+            return zones.iter().any(|z| z.least.is_some()).then_some(zones);
         }
-        Some(zones)
+        // Load by load upward: the first load with a valid zone is the least such load.
+        let mut above = None;
+        loop {
+            let load = zones
+                .iter()
+                .map(|z| z.load)
+                .filter(|l| above.is_none_or(|a| *l > a))
+                .min()?;
+            let mut valid = false;
+            for z in zones.iter_mut().filter(|z| z.load == load) {
+                z.least = least(z);
+                valid |= z.least.is_some();
+            }
+            if valid {
+                zones.retain(|z| z.load == load);
+                return Some(zones);
+            }
+            above = Some(load);
+        }
     }
 }
 
@@ -869,7 +889,7 @@ struct ZoneView<'a> {
     counts: Option<&'a GroupZone>,
     /// The group's live tasks in the zone.
     load: u64,
-    /// The least measure of a valid instance (None: no valid instance).
+    /// The least measure of a valid instance (None: no valid instance, or not judged yet).
     least: Option<i64>,
 }
 

@@ -18,7 +18,6 @@
 //! neither the instance records nor instance-sized arrays.
 
 use super::index::{PlacementIndex, ZONE_ATTRIBUTE};
-use super::scale_in::default_service_strategies;
 use super::strategy::{BinpackField, SpreadField, Strategy};
 use crate::ids::{ClusterId, InstanceId, TaskId};
 use crate::rng::{Purpose, RngStreams};
@@ -36,25 +35,49 @@ pub(super) enum Level {
 /// At most this many levels (ECS allows 5 strategies per service).
 const MAX_LEVELS: usize = 5;
 
-pub(super) fn levels(strategies: &[Strategy]) -> Option<Vec<Level>> {
-    let default;
-    let list = if strategies.is_empty() {
-        default = default_service_strategies();
-        &default[..]
-    } else {
-        strategies
+/// The levels of the default service strategies (spread by zone, then by instance), which
+/// `levels` gives an empty list without building the strategies.
+const DEFAULT_LEVELS: [Level; 2] = [Level::ZoneLoad, Level::InstanceLoad];
+
+/// The levels a pick scores by, in order, held inline (a pick asks for them every time).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Levels {
+    list: [Level; MAX_LEVELS],
+    len: usize,
+}
+
+impl std::ops::Deref for Levels {
+    type Target = [Level];
+
+    fn deref(&self) -> &[Level] {
+        &self.list[..self.len]
+    }
+}
+
+/// The strategies as levels, up to the first random one; None when a strategy is not one the
+/// picker serves (a spread over another attribute) or there are more than `MAX_LEVELS`.
+pub(super) fn levels(strategies: &[Strategy]) -> Option<Levels> {
+    let mut out = Levels {
+        list: [Level::ZoneLoad; MAX_LEVELS],
+        len: 0,
     };
-    let mut out = Vec::new();
-    for s in list {
-        out.push(match s {
+    if strategies.is_empty() {
+        out.list[..DEFAULT_LEVELS.len()].copy_from_slice(&DEFAULT_LEVELS);
+        out.len = DEFAULT_LEVELS.len();
+        return Some(out);
+    }
+    for s in strategies {
+        let level = match s {
             Strategy::Random => break,
             Strategy::Spread(SpreadField::Instance) => Level::InstanceLoad,
             Strategy::Spread(SpreadField::Attribute(a)) if a == ZONE_ATTRIBUTE => Level::ZoneLoad,
             Strategy::Binpack(field) => Level::Available(*field),
             Strategy::Spread(_) => return None,
-        });
+        };
+        *out.list.get_mut(out.len)? = level;
+        out.len += 1;
     }
-    (out.len() <= MAX_LEVELS).then_some(out)
+    Some(out)
 }
 
 /// A candidate as the picker scores it, in a compact array the scoring loop walks: its
@@ -343,7 +366,7 @@ pub(super) fn keep_best(list: &mut Vec<u32>, value: impl Fn(u32) -> i64) {
 #[cfg(test)]
 pub(super) mod tests {
     use super::super::filters::test_support::Fixture;
-    use super::super::scale_in::ScaleInPass;
+    use super::super::scale_in::{ScaleInPass, default_service_strategies};
     use super::*;
     use crate::resources::Requirement;
     use crate::task::DesiredStatus;
@@ -376,6 +399,17 @@ pub(super) mod tests {
             Strategy::Binpack(BinpackField::Cpu),
             Strategy::Binpack(BinpackField::Memory),
         ]
+    }
+
+    #[test]
+    fn no_strategies_score_as_the_default_service_strategies() {
+        let default = levels(&default_service_strategies()).expect("served");
+        assert_eq!(levels(&[]), Some(default));
+        assert_eq!(&*default, &DEFAULT_LEVELS[..]);
+        let six = vec![Strategy::Spread(SpreadField::Instance); MAX_LEVELS + 1];
+        assert_eq!(levels(&six), None, "more levels than ECS allows strategies");
+        let capped = [&six[..MAX_LEVELS], &[Strategy::Random]].concat();
+        assert_eq!(levels(&capped).map(|l| l.len()), Some(MAX_LEVELS));
     }
 
     fn strategy_list() -> impl proptest::strategy::Strategy<Value = Vec<Strategy>> {
