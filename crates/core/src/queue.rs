@@ -19,6 +19,7 @@
 //! a pop takes the lesser head.
 
 use crate::time::SimTime;
+use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -83,6 +84,10 @@ pub struct EventQueue<E> {
     /// How many entries the radix part holds.
     radix_len: usize,
     next_seq: u64,
+    /// Where the least entry of the lowest bucket is, once a peek has looked for it: (bucket,
+    /// position). Kept up by `file`, dropped when the buckets move (`rebase`), so that repeated
+    /// peeks between two pops scan the bucket once.
+    lowest_head: Cell<Option<(usize, usize)>>,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -96,6 +101,7 @@ impl<E> Default for EventQueue<E> {
             early: BinaryHeap::new(),
             radix_len: 0,
             next_seq: 0,
+            lowest_head: Cell::new(None),
         }
     }
 }
@@ -132,6 +138,13 @@ impl<E> EventQueue<E> {
             return;
         }
         let b = (u64::BITS - 1 - (time ^ self.base).leading_zeros()) as usize;
+        // The bucket's known head gives way to a lesser entry.
+        if let Some((head_bucket, at)) = self.lowest_head.get()
+            && head_bucket == b
+            && entry.key() < self.buckets[b][at].key()
+        {
+            self.lowest_head.set(Some((b, self.buckets[b].len())));
+        }
         self.buckets[b].push(entry);
         self.bucket_min[b] = self.bucket_min[b].min(time);
         self.filled |= 1 << b;
@@ -144,7 +157,15 @@ impl<E> EventQueue<E> {
             return Some(e);
         }
         let lowest = self.filled.trailing_zeros() as usize;
-        self.buckets.get(lowest)?.iter().min()
+        let bucket = self.buckets.get(lowest)?;
+        match self.lowest_head.get() {
+            Some((b, at)) if b == lowest => Some(&bucket[at]),
+            _ => {
+                let (at, head) = bucket.iter().enumerate().min_by_key(|(_, e)| e.key())?;
+                self.lowest_head.set(Some((lowest, at)));
+                Some(head)
+            }
+        }
     }
 
     /// Whether the next entry is an early one.
@@ -164,9 +185,20 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// The time of the next event, if any.
+    /// The time of the next event, if any (without finding the entry: the lowest bucket
+    /// knows its least time).
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.head().map(|e| e.time)
+        let radix = match self.at_base.peek() {
+            Some(Reverse(e)) => Some(e.time.0),
+            None => {
+                (self.filled != 0).then(|| self.bucket_min[self.filled.trailing_zeros() as usize])
+            }
+        };
+        let early = self.early.peek().map(|Reverse(e)| e.time.0);
+        match (early, radix) {
+            (Some(e), Some(r)) => Some(SimTime(e.min(r))),
+            (e, r) => e.or(r).map(SimTime),
+        }
     }
 
     /// The next event, if any.
@@ -192,6 +224,7 @@ impl<E> EventQueue<E> {
     /// buckets' entries differ from the new base at the same bit as from the old).
     fn rebase(&mut self) {
         let b = self.filled.trailing_zeros() as usize;
+        self.lowest_head.set(None);
         self.base = self.bucket_min[b];
         self.bucket_min[b] = u64::MAX;
         self.filled &= !(1 << b);
@@ -266,6 +299,25 @@ mod tests {
         }
         let firsts: Vec<_> = (0..100).map(|_| q.pop().unwrap().1).collect();
         assert_eq!(firsts, (0..100).collect::<Vec<_>>());
+    }
+
+    /// A peek remembers where the lowest bucket's head is; a later push that orders before it
+    /// (an earlier time, or the same time in a lower class) takes its place.
+    #[test]
+    fn a_remembered_head_gives_way_to_a_lesser_push() {
+        let mut q = EventQueue::default();
+        q.push(SimTime(1), "clock");
+        assert_eq!(q.pop(), Some((SimTime(1), "clock")));
+        q.push_in(SimTime(40), 1, "timeline");
+        q.push_in(SimTime(50), 0, "later");
+        assert_eq!(q.peek(), Some(&"timeline"));
+        q.push_in(SimTime(40), 0, "engine");
+        assert_eq!(q.peek(), Some(&"engine"));
+        q.push_in(SimTime(39), 1, "earlier");
+        assert_eq!(q.peek(), Some(&"earlier"));
+        assert_eq!(q.peek_time(), Some(SimTime(39)));
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
+        assert_eq!(order, ["earlier", "engine", "timeline", "later"]);
     }
 
     #[test]

@@ -200,7 +200,7 @@ fn rolling(
         // are read from the list in place when the layout does not serve.
         let candidates = older(world, service, now, all_healthy, true);
         let listed = (&service.retiring, &unhealthy[..], candidates);
-        let key = (service.id, (service.cluster, &*service.group()));
+        let key = (service.id, (service.cluster, service.group()));
         let victims =
             victim_layout::pick((world, zones?), key, &service.strategies, listed, k, rng)?;
         let stops = victims
@@ -259,7 +259,7 @@ fn replica(
     let group = service.group();
     // Every task stopped in this reconcile, whatever the reason: later picks count it as gone.
     let mut pass =
-        ScaleInPass::new(world, service.cluster, &group, &service.strategies).with_zones(zones);
+        ScaleInPass::new(world, service.cluster, group, &service.strategies).with_zones(zones);
     // Pending tasks on draining instances stop at once.
     for &t in all
         .live

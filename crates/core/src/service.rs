@@ -11,6 +11,7 @@ use crate::time::SimTime;
 use crate::world::TaskList;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServiceStatus {
@@ -207,6 +208,8 @@ pub struct Service {
     pub id: ServiceId,
     pub cluster: ClusterId,
     pub name: String,
+    /// The task group of its tasks, "service:" and the name (a name never changes).
+    pub task_group: Arc<str>,
     pub status: ServiceStatus,
     pub scheduling: Scheduling,
     pub desired_count: u32,
@@ -363,8 +366,8 @@ impl Service {
     }
 
     /// The task group of the service's tasks.
-    pub fn group(&self) -> String {
-        format!("service:{}", self.name)
+    pub fn group(&self) -> &str {
+        &self.task_group
     }
 
     pub fn primary(&self) -> &Deployment {

@@ -160,7 +160,7 @@ impl Engine {
             cluster: s.cluster,
             task_def: s.primary().task_def,
             count: 1,
-            group: s.group().into(),
+            group: Arc::clone(&s.task_group),
             started_by: Some(s.primary().id.as_str().into()),
             overrides: ResourceOverrides::default(),
             allowed_zones: s.allowed_zones.clone(),

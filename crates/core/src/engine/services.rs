@@ -56,6 +56,7 @@ impl Engine {
         self.world.services.push(Service {
             id,
             cluster: spec.cluster,
+            task_group: format!("service:{}", spec.name).into(),
             name: spec.name,
             status: ServiceStatus::Active,
             scheduling: spec.scheduling,

@@ -28,6 +28,11 @@ impl Bits {
         self.words[word] |= bit;
     }
 
+    /// Empties the set, keeping its room.
+    pub fn clear(&mut self) {
+        self.words.clear();
+    }
+
     pub fn remove(&mut self, id: InstanceId) {
         let (word, bit) = place(id);
         if let Some(w) = self.words.get_mut(word) {
@@ -51,43 +56,44 @@ impl Bits {
         }
     }
 
-    /// The members in id order.
-    pub fn ids(&self) -> impl Iterator<Item = InstanceId> + '_ {
-        self.without(None)
-    }
-
     /// The members `without` lacks (None: every member), in id order.
     pub fn without<'a>(
         &'a self,
         without: Option<&'a Bits>,
     ) -> impl Iterator<Item = InstanceId> + 'a {
         let without = without.map_or(&[][..], |b| b.words.as_slice());
-        self.words.iter().enumerate().flat_map(move |(at, w)| {
-            let mut left = w & !without.get(at).copied().unwrap_or(0);
-            std::iter::from_fn(move || {
-                (left != 0).then(|| {
-                    let bit = left.trailing_zeros();
-                    left &= left - 1;
-                    InstanceId(at as u32 * 64 + bit)
-                })
-            })
-        })
+        ids_of(&self.words, without)
     }
 
-    /// The set, ready to be asked for the `r`-th member.
-    pub fn ranked(self) -> Ranked {
-        let mut before = Vec::with_capacity(self.words.len());
+    /// The set, ready to be asked for the `r`-th member: the count before each word is written
+    /// to `before` (emptied first; a caller keeps it from one placement to the next).
+    pub fn ranked<'a>(&'a self, before: &'a mut Vec<u32>) -> Ranked<'a> {
+        before.clear();
         let mut count = 0u32;
         for w in &self.words {
             before.push(count);
             count += w.count_ones();
         }
         Ranked {
-            bits: self,
+            words: &self.words,
             before,
             len: count as usize,
         }
     }
+}
+
+/// The ids whose bit is set in `words` and not in `without`, in id order.
+fn ids_of<'a>(words: &'a [u64], without: &'a [u64]) -> impl Iterator<Item = InstanceId> + 'a {
+    words.iter().enumerate().flat_map(move |(at, w)| {
+        let mut left = w & !without.get(at).copied().unwrap_or(0);
+        std::iter::from_fn(move || {
+            (left != 0).then(|| {
+                let bit = left.trailing_zeros();
+                left &= left - 1;
+                InstanceId(at as u32 * 64 + bit)
+            })
+        })
+    })
 }
 
 /// The word and the bit of an id.
@@ -95,15 +101,15 @@ fn place(id: InstanceId) -> (usize, u64) {
     (id.index() / 64, 1u64 << (id.index() % 64))
 }
 
-/// A set with, per word, how many members come before it.
-#[derive(Clone, Debug)]
-pub struct Ranked {
-    bits: Bits,
-    before: Vec<u32>,
+/// A set's words with, per word, how many members come before it (both borrowed).
+#[derive(Clone, Copy, Debug)]
+pub struct Ranked<'a> {
+    words: &'a [u64],
+    before: &'a [u32],
     len: usize,
 }
 
-impl Ranked {
+impl Ranked<'_> {
     pub fn len(&self) -> usize {
         self.len
     }
@@ -113,7 +119,7 @@ impl Ranked {
         let r = r as u32;
         // The last word with at most `r` members before it holds the answer.
         let at = self.before.partition_point(|b| *b <= r) - 1;
-        let mut word = self.bits.words[at];
+        let mut word = self.words[at];
         for _ in 0..r - self.before[at] {
             word &= word - 1;
         }
@@ -123,7 +129,7 @@ impl Ranked {
     /// How many members have an id of at most `id`.
     pub fn count_le(&self, id: InstanceId) -> usize {
         let (word, bit) = place(id);
-        match self.bits.words.get(word) {
+        match self.words.get(word) {
             // The bits up to and including `id`'s own.
             Some(w) => (self.before[word] + (w & (bit | (bit - 1))).count_ones()) as usize,
             None => self.len,
@@ -132,13 +138,13 @@ impl Ranked {
 
     /// The greatest member, None when empty.
     pub fn last(&self) -> Option<InstanceId> {
-        let at = self.bits.words.iter().rposition(|w| *w != 0)?;
-        let top = 63 - self.bits.words[at].leading_zeros();
+        let at = self.words.iter().rposition(|w| *w != 0)?;
+        let top = 63 - self.words[at].leading_zeros();
         Some(InstanceId(at as u32 * 64 + top))
     }
 
     pub fn ids(&self) -> impl Iterator<Item = InstanceId> + '_ {
-        self.bits.ids()
+        ids_of(self.words, &[])
     }
 }
 
@@ -162,7 +168,8 @@ mod tests {
             .map(|i| i.0)
             .collect();
         assert_eq!(kept, [0, 63, 65, 200]);
-        let ranked = tied.ranked();
+        let mut before = Vec::new();
+        let ranked = tied.ranked(&mut before);
         let expected = [0, 7, 63, 65, 128, 200].map(InstanceId);
         assert_eq!(ranked.len(), expected.len());
         assert_eq!(ranked.ids().collect::<Vec<_>>(), expected);
@@ -194,7 +201,8 @@ mod tests {
             for id in 0..400 {
                 prop_assert_eq!(bits.contains(InstanceId(id)), list.contains(&id));
             }
-            let ranked = bits.ranked();
+            let mut before = vec![7; 3];
+            let ranked = bits.ranked(&mut before);
             prop_assert_eq!(ranked.len(), list.len());
             for (r, id) in list.iter().enumerate() {
                 prop_assert_eq!(ranked.nth(r), InstanceId(*id));

@@ -61,7 +61,8 @@ struct Pool {
     member_bits: Bits,
     /// By remaining memory; each bucket knows the most remaining CPU among its instances.
     by_memory: BTreeMap<i64, Bucket>,
-    /// By remaining CPU; each bucket knows the most remaining memory among its instances.
+    /// By remaining CPU; each bucket knows the most remaining memory among its instances. Kept
+    /// only once a placement binpacks on CPU (`PlacementIndex::cpu_buckets`), empty before.
     by_cpu: BTreeMap<i64, Bucket>,
 }
 
@@ -69,7 +70,7 @@ struct Pool {
 /// (CPU for a memory bucket, memory for a CPU bucket) any of them has, with how many have that
 /// much. A walk for a task skips a bucket where none has enough of the other resource without
 /// looking at its instances.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Bucket {
     ids: Sorted,
     most_other: i64,
@@ -207,6 +208,11 @@ pub struct PlacementIndex {
     pub(super) victim_layouts: RefCell<super::victim_layout::Layouts>,
     /// How many times an instance's tasks moved to another zone's counts.
     zone_moves: u64,
+    /// What `choose` builds a tied set of ranked bits in.
+    tie_scratch: TieScratch,
+    /// Whether the pools keep CPU buckets: from the first placement that binpacks on CPU on
+    /// (most runs never do, and every release would re-file them).
+    cpu_buckets: bool,
 }
 
 /// One memberOf expression list (its sources) and, per instance, the description epoch it was
@@ -343,7 +349,9 @@ impl PlacementIndex {
             insert_sorted(&mut pool.members, id);
             pool.member_bits.insert(id);
             file_amount(&mut pool.by_memory, (new.memory_mib, new.cpu), id);
-            file_amount(&mut pool.by_cpu, (new.cpu, new.memory_mib), id);
+            if self.cpu_buckets {
+                file_amount(&mut pool.by_cpu, (new.cpu, new.memory_mib), id);
+            }
             self.amounts[i] = (new.cpu, new.memory_mib);
             self.filed[i] = Some(new);
         }
@@ -425,13 +433,15 @@ impl PlacementIndex {
                 id,
                 filed_amount(&self.filed, |f| f.cpu),
             );
-            let cpus = ((old_cpu, old_memory_mib), (cpu, memory_mib));
-            refile_amount(
-                &mut pool.by_cpu,
-                cpus,
-                id,
-                filed_amount(&self.filed, |f| f.memory_mib),
-            );
+            if self.cpu_buckets {
+                let cpus = ((old_cpu, old_memory_mib), (cpu, memory_mib));
+                refile_amount(
+                    &mut pool.by_cpu,
+                    cpus,
+                    id,
+                    filed_amount(&self.filed, |f| f.memory_mib),
+                );
+            }
         }
         self.pending = pending;
     }
@@ -447,12 +457,29 @@ impl PlacementIndex {
                 id,
                 filed_amount(&self.filed, |f| f.cpu),
             );
-            unfile_amount(
-                &mut pool.by_cpu,
-                (cpu, memory_mib),
-                id,
-                filed_amount(&self.filed, |f| f.memory_mib),
-            );
+            if self.cpu_buckets {
+                unfile_amount(
+                    &mut pool.by_cpu,
+                    (cpu, memory_mib),
+                    id,
+                    filed_amount(&self.filed, |f| f.memory_mib),
+                );
+            }
+        }
+    }
+
+    /// Files every pool's members by remaining CPU, once, and keeps them filed from then on
+    /// (the buckets come out as filing them all along would have: a bucket is a function of
+    /// its members' amounts). Call after `settle`: the filed amounts are read.
+    fn keep_cpu_buckets(&mut self) {
+        if std::mem::replace(&mut self.cpu_buckets, true) {
+            return;
+        }
+        for pool in &mut self.pool_list {
+            for id in &pool.members {
+                let f = self.filed[id.index()].as_ref().expect("a member is filed");
+                file_amount(&mut pool.by_cpu, (f.cpu, f.memory_mib), *id);
+            }
         }
     }
 
@@ -600,6 +627,25 @@ impl PlacementIndex {
             return Indexed::NotIndexed;
         };
         self.settle();
+        if plan.then == Then::Binpack(BinpackField::Cpu) {
+            self.keep_cpu_buckets();
+        }
+        // The tied set's buffers, lent to the pass and kept for the next.
+        let mut scratch = std::mem::take(&mut self.tie_scratch);
+        let chosen = self.choose_settled(world, (cluster, input), plan, rng, &mut scratch);
+        self.tie_scratch = scratch;
+        chosen
+    }
+
+    /// `choose` on a settled index.
+    fn choose_settled(
+        &self,
+        world: &World,
+        (cluster, input): (ClusterId, &PlacementInput<'_>),
+        plan: Plan,
+        rng: &mut RngStreams,
+        scratch: &mut TieScratch,
+    ) -> Indexed {
         let group = self.groups.get(cluster, input.group);
         let check = Check::new(self, world, input);
         let zones: Vec<ZoneView<'_>> = self
@@ -627,8 +673,9 @@ impl PlacementIndex {
             return Indexed::Nowhere;
         };
         let parts = match (plan.then, best) {
-            (Then::Instance, 0) => vec![Part::Ranked(non_holders(&zones))],
-            _ => zones.iter().map(|z| z.part(plan.then, best)).collect(),
+            (Then::Instance, 0) => Parts::One([Part::Ranked(non_holders(&zones, scratch))]),
+            _ if zones.len() == 1 => Parts::One([zones[0].part(plan.then, best)]),
+            _ => Parts::Many(zones.iter().map(|z| z.part(plan.then, best)).collect()),
         };
         let needs = (input.requirement.cpu, input.requirement.memory_mib);
         let tied = Union::new(parts, &self.amounts, needs);
@@ -712,11 +759,24 @@ impl<'a> Check<'a> {
 struct Groups {
     places: BTreeMap<ClusterId, NameMap<usize>>,
     zones: Vec<GroupZones>,
+    /// Per place, its cluster and group name.
+    owners: Vec<(ClusterId, Box<str>)>,
+    /// The place the last lookup found: a run of lookups for one group (a service's
+    /// placements, starts and stops) compares the name instead of hashing it.
+    last: Cell<Option<usize>>,
 }
 
 impl Groups {
     fn place(&self, cluster: ClusterId, group: &str) -> Option<usize> {
-        self.places.get(&cluster)?.get(group).copied()
+        if let Some(at) = self.last.get()
+            && self.owners[at].0 == cluster
+            && *self.owners[at].1 == *group
+        {
+            return Some(at);
+        }
+        let at = self.places.get(&cluster)?.get(group).copied()?;
+        self.last.set(Some(at));
+        Some(at)
     }
 
     fn get(&self, cluster: ClusterId, group: &str) -> Option<&GroupZones> {
@@ -729,13 +789,15 @@ impl Groups {
 
     /// The group's zones, created empty on first use.
     fn get_or_insert(&mut self, cluster: ClusterId, group: &str) -> &mut GroupZones {
-        let names = self.places.entry(cluster).or_default();
-        let at = match names.get(group) {
-            Some(at) => *at,
+        let at = match self.place(cluster, group) {
+            Some(at) => at,
             None => {
                 self.zones.push(GroupZones::default());
-                names.insert(group.into(), self.zones.len() - 1);
-                self.zones.len() - 1
+                self.owners.push((cluster, group.into()));
+                let at = self.zones.len() - 1;
+                let names = self.places.entry(cluster).or_default();
+                names.insert(group.into(), at);
+                at
             }
         };
         &mut self.zones[at]
@@ -930,23 +992,39 @@ impl<'a> ZoneView<'a> {
     }
 }
 
+/// The buffers of a tied set of ranked bits, kept from one placement to the next.
+#[derive(Clone, Debug, Default)]
+struct TieScratch {
+    bits: Bits,
+    holders: Bits,
+    before: Vec<u32>,
+}
+
 /// The zones' placeable instances holding no task of the group (the tied set of a spread by
-/// instance whose least measure is 0), as ranked bits: a few word operations per 64 instances
-/// instead of a search over ids per draw.
-fn non_holders(zones: &[ZoneView<'_>]) -> Ranked {
-    let mut tied = Bits::default();
+/// instance whose least measure is 0), as ranked bits in `scratch`: a few word operations per
+/// 64 instances instead of a search over ids per draw.
+fn non_holders<'a>(zones: &[ZoneView<'_>], scratch: &'a mut TieScratch) -> Ranked<'a> {
+    let TieScratch {
+        bits: tied,
+        holders,
+        before,
+    } = scratch;
+    tied.clear();
     for z in zones {
         let counted = z.counts.map(|c| (c, c.holder_bits.as_ref()));
         match counted {
             Some((_, Some(bits))) => tied.add_difference(&z.pool.member_bits, Some(bits)),
             Some((c, None)) => {
-                let holders = Bits::from_ids(c.per_instance.iter().map(|(id, _)| *id));
-                tied.add_difference(&z.pool.member_bits, Some(&holders));
+                holders.clear();
+                c.per_instance
+                    .iter()
+                    .for_each(|(id, _)| holders.insert(*id));
+                tied.add_difference(&z.pool.member_bits, Some(holders));
             }
             None => tied.add_difference(&z.pool.member_bits, None),
         }
     }
-    tied.ranked()
+    tied.ranked(before)
 }
 
 /// The least measure of a valid instance in a zone's pool: for binpack the pool is walked upward
@@ -1037,7 +1115,7 @@ fn some_non_holder_fits(
 enum Part<'a> {
     Ids(&'a [InstanceId]),
     Owned(Sorted),
-    Ranked(Ranked),
+    Ranked(Ranked<'a>),
 }
 
 impl Part<'_> {
@@ -1100,9 +1178,32 @@ impl Part<'_> {
     }
 }
 
+/// A union's parts: most tied sets have one, held without a list.
+enum Parts<'a> {
+    One([Part<'a>; 1]),
+    Many(Vec<Part<'a>>),
+}
+
+impl<'a> std::ops::Deref for Parts<'a> {
+    type Target = [Part<'a>];
+
+    fn deref(&self) -> &[Part<'a>] {
+        match self {
+            Parts::One(part) => part,
+            Parts::Many(parts) => parts,
+        }
+    }
+}
+
+impl<'a> From<Vec<Part<'a>>> for Parts<'a> {
+    fn from(parts: Vec<Part<'a>>) -> Parts<'a> {
+        Parts::Many(parts)
+    }
+}
+
 /// The tied set: disjoint parts (one per zone), selected from in id order by rank.
 struct Union<'a> {
-    parts: Vec<Part<'a>>,
+    parts: Parts<'a>,
     /// Draws made so far.
     draws: Cell<u32>,
     /// Every member in id order, listed once a draw has missed (small sets only).
@@ -1120,9 +1221,9 @@ struct Union<'a> {
 const MERGE_AT_MOST: usize = 128;
 
 impl<'a> Union<'a> {
-    fn new(parts: Vec<Part<'a>>, amounts: &'a [(i64, i64)], needs: (i64, i64)) -> Union<'a> {
+    fn new(parts: impl Into<Parts<'a>>, amounts: &'a [(i64, i64)], needs: (i64, i64)) -> Union<'a> {
         Union {
-            parts,
+            parts: parts.into(),
             draws: Cell::new(0),
             merged: OnceCell::new(),
             amounts,
@@ -1133,7 +1234,7 @@ impl<'a> Union<'a> {
     /// The members `keep` accepts, in id order.
     fn listed(&self, keep: impl Fn(InstanceId) -> bool) -> Vec<InstanceId> {
         let mut ids = Vec::new();
-        for part in &self.parts {
+        for part in self.parts.iter() {
             part.push_valid(&keep, &mut ids);
         }
         // Each part is in id order: a stable sort merges the runs instead of sorting anew.
@@ -1207,7 +1308,7 @@ impl TieSet for Union<'_> {
     /// The member of rank `r` in id order: read off a lone part, else searched for by windows
     /// (`search`), or bisected over the ids past `MAX_SEARCHED_PARTS` parts.
     fn nth(&self, r: usize) -> InstanceId {
-        if let [part] = self.parts.as_slice() {
+        if let [part] = &self.parts[..] {
             return part.nth(r);
         }
         let draws = self.draws.get();
@@ -1258,7 +1359,9 @@ mod tests {
     fn non_holding(members: &[u32], held: &[u32]) -> Part<'static> {
         let mut tied = Bits::default();
         tied.add_difference(&bits(members), Some(&bits(held)));
-        Part::Ranked(tied.ranked())
+        // Kept for the rest of the test run: a test part borrows nothing.
+        let tied: &'static Bits = Box::leak(Box::new(tied));
+        Part::Ranked(tied.ranked(Box::leak(Box::default())))
     }
 
     /// Listing the valid members skips those whose compact amounts lack the CPU or the memory
@@ -1358,7 +1461,7 @@ mod tests {
                     1 => Part::Owned(lists[i].clone()),
                     _ => non_holding(&by_part[i].iter().copied().collect::<Vec<_>>(), &[]),
                 };
-                let union = || Union::new((0..count).map(part).collect(), &[], (0, 0));
+                let union = || Union::new((0..count).map(part).collect::<Vec<_>>(), &[], (0, 0));
                 let expected = union().valid(&|_| true);
                 for (r, id) in expected.iter().enumerate() {
                     proptest::prop_assert_eq!(union().nth(r), *id, "rank {} of {} parts", r, count);
@@ -1399,17 +1502,19 @@ mod tests {
     proptest::proptest! {
         /// After any reservations and releases, settled, every bucket holds exactly the
         /// instances with its amount, and knows the most of the other resource among them and
-        /// how many have it.
+        /// how many have it. The CPU buckets are kept from the `keep_cpu_from`-th change on
+        /// (built then from the filed amounts), and are empty before.
         #[test]
         fn buckets_file_each_amount_and_bound_the_other(
             changes in proptest::collection::vec((0usize..6, -3i64..4, -3i64..4, 0u8..8), 0..60),
+            keep_cpu_from in 0usize..70,
         ) {
             let mut f = crate::placement::filters::test_support::Fixture::new(6, 1024, 2048);
             let mut index = PlacementIndex::default();
             for i in 0..6 {
                 index.update(&f.world, InstanceId(i));
             }
-            for (i, cpu, memory, toggle) in changes {
+            for (step, (i, cpu, memory, toggle)) in changes.into_iter().enumerate() {
                 let inst = &mut f.world.instances[i];
                 let r = &mut inst.remaining;
                 r.cpu = (r.cpu + 128 * cpu).clamp(0, 1024);
@@ -1430,7 +1535,13 @@ mod tests {
                     continue;
                 }
                 index.settle();
+                if step >= keep_cpu_from {
+                    index.keep_cpu_buckets();
+                }
                 for pool in &index.pool_list {
+                    let filed_cpu: usize = pool.by_cpu.values().map(|b| b.ids.len()).sum();
+                    let kept = if index.cpu_buckets { pool.members.len() } else { 0 };
+                    proptest::prop_assert_eq!(filed_cpu, kept);
                     for (by, field) in [(&pool.by_memory, BinpackField::Memory), (&pool.by_cpu, BinpackField::Cpu)] {
                         for (amount, bucket) in by {
                             let mut others = Vec::new();
@@ -1481,6 +1592,23 @@ mod tests {
         assert_eq!(index.misfiled(&f.world), vec![]);
     }
 
+    /// A lookup remembers the group it found: one of the same name in another cluster, or of
+    /// another name, is still a group of its own.
+    #[test]
+    fn groups_of_one_name_in_two_clusters_stay_apart() {
+        let (a, b) = (ClusterId(0), ClusterId(1));
+        let mut groups = Groups::default();
+        groups
+            .get_or_insert(a, "service:web")
+            .insert(0, GroupZone::default());
+        assert!(groups.get(a, "service:web").is_some_and(|z| z.len() == 1));
+        assert!(groups.get(b, "service:web").is_none());
+        assert!(groups.get(a, "service:api").is_none());
+        assert!(groups.get_or_insert(b, "service:web").is_empty());
+        assert!(groups.get(a, "service:web").is_some_and(|z| z.len() == 1));
+        assert!(groups.get(b, "service:web").is_some_and(|z| z.is_empty()));
+    }
+
     /// The zones' non-holders, whether a zone's holders are kept as bits, listed only, or
     /// absent: every member of each zone not holding, in id order across the zones.
     #[test]
@@ -1518,7 +1646,8 @@ mod tests {
             view(&b, Some(&listed)),
             view(&c, None),
         ];
-        let tied = non_holders(&zones);
+        let mut scratch = TieScratch::default();
+        let tied = non_holders(&zones, &mut scratch);
         assert_eq!(tied.ids().collect::<Vec<_>>(), ids(&[0, 1, 5, 6, 64, 70]));
         assert_eq!(tied.nth(4), InstanceId(64));
     }
