@@ -60,9 +60,10 @@ struct Pool {
     /// The same members as bits.
     member_bits: Bits,
     /// By remaining memory; each bucket knows the most remaining CPU among its instances.
+    /// Kept only once a placement walks by memory (`PlacementIndex::kept`), empty before.
     by_memory: BTreeMap<i64, Bucket>,
     /// By remaining CPU; each bucket knows the most remaining memory among its instances. Kept
-    /// only once a placement binpacks on CPU (`PlacementIndex::cpu_buckets`), empty before.
+    /// only once a placement binpacks on CPU (`PlacementIndex::kept`), empty before.
     by_cpu: BTreeMap<i64, Bucket>,
 }
 
@@ -153,7 +154,7 @@ struct Filed {
 
 /// A task group's live tasks in one zone.
 #[derive(Clone, Debug, Default)]
-struct GroupZone {
+pub(super) struct GroupZone {
     tasks: u64,
     /// Instances holding at least one of them, with how many, in id order.
     per_instance: Vec<(InstanceId, u64)>,
@@ -166,6 +167,16 @@ struct GroupZone {
 }
 
 impl GroupZone {
+    /// The group's live tasks in the zone.
+    pub(super) fn tasks(&self) -> u64 {
+        self.tasks
+    }
+
+    /// The instances holding some, with how many, in id order.
+    pub(super) fn per_instance(&self) -> &[(InstanceId, u64)] {
+        &self.per_instance
+    }
+
     fn on(&self, id: InstanceId) -> Option<u64> {
         self.per_instance
             .binary_search_by_key(&id, |(i, _)| *i)
@@ -175,7 +186,7 @@ impl GroupZone {
 }
 
 /// Zone → the group's live tasks there.
-type GroupZones = BTreeMap<u32, GroupZone>;
+pub(super) type GroupZones = BTreeMap<u32, GroupZone>;
 
 #[derive(Clone, Debug, Default)]
 pub struct PlacementIndex {
@@ -210,9 +221,19 @@ pub struct PlacementIndex {
     zone_moves: u64,
     /// What `choose` builds a tied set of ranked bits in.
     tie_scratch: TieScratch,
-    /// Whether the pools keep CPU buckets: from the first placement that binpacks on CPU on
-    /// (most runs never do, and every release would re-file them).
-    cpu_buckets: bool,
+    /// Which buckets the pools keep: each from the first placement that reads it on (a run
+    /// that never binpacks on a resource never re-files its buckets on every change).
+    kept: KeptBuckets,
+    /// Set by a placement whose walk for a non-holder in id order checked more than
+    /// `WALK_BUDGET` members: the pools keep memory buckets from then on.
+    memory_wanted: Cell<bool>,
+}
+
+/// Whether the pools keep their buckets by memory and by CPU.
+#[derive(Clone, Copy, Debug, Default)]
+struct KeptBuckets {
+    memory: bool,
+    cpu: bool,
 }
 
 /// One memberOf expression list (its sources) and, per instance, the description epoch it was
@@ -348,8 +369,10 @@ impl PlacementIndex {
             pool.zone_id = self.counted_zone_id[i];
             insert_sorted(&mut pool.members, id);
             pool.member_bits.insert(id);
-            file_amount(&mut pool.by_memory, (new.memory_mib, new.cpu), id);
-            if self.cpu_buckets {
+            if self.kept.memory {
+                file_amount(&mut pool.by_memory, (new.memory_mib, new.cpu), id);
+            }
+            if self.kept.cpu {
                 file_amount(&mut pool.by_cpu, (new.cpu, new.memory_mib), id);
             }
             self.amounts[i] = (new.cpu, new.memory_mib);
@@ -426,14 +449,16 @@ impl PlacementIndex {
             // Filed first: a bucket that looks its instances' amounts up again sees this one's new.
             (f.memory_mib, f.cpu) = (memory_mib, cpu);
             let pool = &mut self.pool_list[f.pool];
-            let memory = ((old_memory_mib, old_cpu), (memory_mib, cpu));
-            refile_amount(
-                &mut pool.by_memory,
-                memory,
-                id,
-                filed_amount(&self.filed, |f| f.cpu),
-            );
-            if self.cpu_buckets {
+            if self.kept.memory {
+                let memory = ((old_memory_mib, old_cpu), (memory_mib, cpu));
+                refile_amount(
+                    &mut pool.by_memory,
+                    memory,
+                    id,
+                    filed_amount(&self.filed, |f| f.cpu),
+                );
+            }
+            if self.kept.cpu {
                 let cpus = ((old_cpu, old_memory_mib), (cpu, memory_mib));
                 refile_amount(
                     &mut pool.by_cpu,
@@ -451,13 +476,15 @@ impl PlacementIndex {
             remove_sorted(&mut pool.members, id);
             pool.member_bits.remove(id);
             let (memory_mib, cpu) = (old.memory_mib, old.cpu);
-            unfile_amount(
-                &mut pool.by_memory,
-                (memory_mib, cpu),
-                id,
-                filed_amount(&self.filed, |f| f.cpu),
-            );
-            if self.cpu_buckets {
+            if self.kept.memory {
+                unfile_amount(
+                    &mut pool.by_memory,
+                    (memory_mib, cpu),
+                    id,
+                    filed_amount(&self.filed, |f| f.cpu),
+                );
+            }
+            if self.kept.cpu {
                 unfile_amount(
                     &mut pool.by_cpu,
                     (cpu, memory_mib),
@@ -468,17 +495,26 @@ impl PlacementIndex {
         }
     }
 
-    /// Files every pool's members by remaining CPU, once, and keeps them filed from then on
-    /// (the buckets come out as filing them all along would have: a bucket is a function of
+    /// Files every pool's members by remaining `field`, once, and keeps them filed from then
+    /// on (the buckets come out as filing them all along would have: a bucket is a function of
     /// its members' amounts). Call after `settle`: the filed amounts are read.
-    fn keep_cpu_buckets(&mut self) {
-        if std::mem::replace(&mut self.cpu_buckets, true) {
+    fn keep_buckets(&mut self, field: BinpackField) {
+        let kept = match field {
+            BinpackField::Memory => &mut self.kept.memory,
+            BinpackField::Cpu => &mut self.kept.cpu,
+        };
+        if std::mem::replace(kept, true) {
             return;
         }
         for pool in &mut self.pool_list {
             for id in &pool.members {
                 let f = self.filed[id.index()].as_ref().expect("a member is filed");
-                file_amount(&mut pool.by_cpu, (f.cpu, f.memory_mib), *id);
+                match field {
+                    BinpackField::Memory => {
+                        file_amount(&mut pool.by_memory, (f.memory_mib, f.cpu), *id);
+                    }
+                    BinpackField::Cpu => file_amount(&mut pool.by_cpu, (f.cpu, f.memory_mib), *id),
+                }
             }
         }
     }
@@ -613,6 +649,11 @@ impl PlacementIndex {
             .map(|(zone, counts)| (*zone, counts.tasks, counts.per_instance.as_slice()))
     }
 
+    /// A group's counts by zone number (None: the group never had a task here).
+    pub(super) fn group_zones(&self, cluster: ClusterId, group: &str) -> Option<&GroupZones> {
+        self.groups.get(cluster, group)
+    }
+
     /// Chooses as the reference pipeline would, when the strategies are indexed ones (the
     /// buckets settled first).
     pub fn choose(
@@ -627,13 +668,20 @@ impl PlacementIndex {
             return Indexed::NotIndexed;
         };
         self.settle();
-        if plan.then == Then::Binpack(BinpackField::Cpu) {
-            self.keep_cpu_buckets();
+        match plan.then {
+            Then::Binpack(field) => self.keep_buckets(field),
+            // Walked upward by memory for the first valid instance.
+            Then::Nothing => self.keep_buckets(BinpackField::Memory),
+            // Read by memory only when kept (`some_non_holder_fits`).
+            Then::Instance => {}
         }
         // The tied set's buffers, lent to the pass and kept for the next.
         let mut scratch = std::mem::take(&mut self.tie_scratch);
         let chosen = self.choose_settled(world, (cluster, input), plan, rng, &mut scratch);
         self.tie_scratch = scratch;
+        if self.memory_wanted.take() {
+            self.keep_buckets(BinpackField::Memory);
+        }
         chosen
     }
 
@@ -665,7 +713,12 @@ impl PlacementIndex {
                 }
             })
             .collect();
-        let least = |z: &ZoneView<'_>| least_valid(z.pool, z.counts, plan.then, input, &check);
+        let walk = match self.kept.memory {
+            true => NonHolderWalk::ByMemory,
+            false => NonHolderWalk::ById(&self.memory_wanted),
+        };
+        let least =
+            |z: &ZoneView<'_>| least_valid((z.pool, z.counts), plan.then, input, &check, &walk);
         let Some(zones) = plan.narrow(zones, least) else {
             return Indexed::Nowhere;
         };
@@ -1031,11 +1084,11 @@ fn non_holders<'a>(zones: &[ZoneView<'_>], scratch: &'a mut TieScratch) -> Ranke
 /// from the task's requirement, so the first valid instance is the least; for spread(instanceId)
 /// any valid instance without the group's tasks means 0, else the least over those holding some.
 fn least_valid(
-    pool: &Pool,
-    counts: Option<&GroupZone>,
+    (pool, counts): (&Pool, Option<&GroupZone>),
     then: Then,
     input: &PlacementInput<'_>,
     check: &Check<'_>,
+    walk: &NonHolderWalk<'_>,
 ) -> Option<i64> {
     let fits = |id: &InstanceId| check.fits(*id);
     let (needs_cpu, needs_memory_mib) = (input.requirement.cpu, input.requirement.memory_mib);
@@ -1056,7 +1109,8 @@ fn least_valid(
             .map(|_| 0),
         Then::Binpack(f) => upward(f).find(|(_, id)| fits(id)).map(|(a, _)| a),
         Then::Instance => {
-            if some_non_holder_fits(pool, counts, (needs_cpu, needs_memory_mib), &fits) {
+            let needs = (needs_cpu, needs_memory_mib);
+            if some_non_holder_fits((pool, counts), needs, &fits, walk) {
                 return Some(0);
             }
             // The least loaded holders first: the first count with a valid instance is it.
@@ -1077,27 +1131,45 @@ fn least_valid(
     }
 }
 
+/// How `some_non_holder_fits` looks among many non-holders.
+enum NonHolderWalk<'a> {
+    /// Downward from the most memory left (the pools keep memory buckets).
+    ByMemory,
+    /// In id order; the cell is set once a walk checks more than `WALK_BUDGET` members (a
+    /// fuller fleet: the index then keeps memory buckets for the next placements).
+    ById(&'a Cell<bool>),
+}
+
+/// How many non-holders a walk in id order checks before it asks for memory buckets.
+const WALK_BUDGET: u32 = 32;
+
 /// Whether a valid instance of the pool holds no task of the group. When most members hold
 /// some, the few that do not are listed (from the bits when kept, else by one merge of the two
 /// id-ordered lists); otherwise one is likeliest among those with the most memory left, so the
-/// pool is walked downward from the most memory, stopping at the requirement.
+/// pool is walked downward from the most memory, stopping at the requirement, when the memory
+/// buckets are kept, and in id order (the first usually fits in a fleet with room) when not.
 fn some_non_holder_fits(
-    pool: &Pool,
-    counts: Option<&GroupZone>,
+    (pool, counts): (&Pool, Option<&GroupZone>),
     (needs_cpu, needs_memory_mib): (i64, i64),
     fits: &impl Fn(&InstanceId) -> bool,
+    walk: &NonHolderWalk<'_>,
 ) -> bool {
     let holders = counts.map_or(&[][..], |c| c.per_instance.as_slice());
     let holder_bits = counts.and_then(|c| c.holder_bits.as_ref());
-    if holders.len() * 4 >= pool.members.len() * 3 {
-        if let Some(bits) = holder_bits {
-            return pool.member_bits.without(Some(bits)).any(|m| fits(&m));
-        }
-        let mut held = holders.iter().map(|(id, _)| *id).peekable();
-        return pool.members.iter().any(|m| {
-            while held.next_if(|h| h < m).is_some() {}
-            held.peek() != Some(m) && fits(m)
-        });
+    let most_hold = holders.len() * 4 >= pool.members.len() * 3;
+    if let (false, NonHolderWalk::ById(wanted)) = (most_hold, walk) {
+        let mut checked = 0;
+        let fits_counted = |m: &InstanceId| {
+            checked += 1;
+            if checked == WALK_BUDGET + 1 {
+                wanted.set(true);
+            }
+            fits(m)
+        };
+        return non_holders_in_order(pool, holders, holder_bits, fits_counted);
+    }
+    if most_hold {
+        return non_holders_in_order(pool, holders, holder_bits, |m| fits(m));
     }
     let holds = |id: &InstanceId| match holder_bits {
         Some(bits) => bits.contains(*id),
@@ -1109,6 +1181,23 @@ fn some_non_holder_fits(
         .filter(|(_, b)| b.may_fit(needs_cpu))
         .flat_map(|(_, b)| b.ids.iter())
         .any(|id| !holds(id) && fits(id))
+}
+
+/// Whether `fits` accepts a member of the pool not among the holders, asked in id order.
+fn non_holders_in_order(
+    pool: &Pool,
+    holders: &[(InstanceId, u64)],
+    holder_bits: Option<&Bits>,
+    mut fits: impl FnMut(&InstanceId) -> bool,
+) -> bool {
+    if let Some(bits) = holder_bits {
+        return pool.member_bits.without(Some(bits)).any(|m| fits(&m));
+    }
+    let mut held = holders.iter().map(|(id, _)| *id).peekable();
+    pool.members.iter().any(|m| {
+        while held.next_if(|h| h < m).is_some() {}
+        held.peek() != Some(m) && fits(m)
+    })
 }
 
 /// Part of the tied set: one zone's, or (as ranked bits) several zones'.
@@ -1502,11 +1591,13 @@ mod tests {
     proptest::proptest! {
         /// After any reservations and releases, settled, every bucket holds exactly the
         /// instances with its amount, and knows the most of the other resource among them and
-        /// how many have it. The CPU buckets are kept from the `keep_cpu_from`-th change on
-        /// (built then from the filed amounts), and are empty before.
+        /// how many have it. The memory and the CPU buckets are kept from the
+        /// `keep_memory_from`-th and `keep_cpu_from`-th change on (built then from the filed
+        /// amounts), and are empty before.
         #[test]
         fn buckets_file_each_amount_and_bound_the_other(
             changes in proptest::collection::vec((0usize..6, -3i64..4, -3i64..4, 0u8..8), 0..60),
+            keep_memory_from in 0usize..70,
             keep_cpu_from in 0usize..70,
         ) {
             let mut f = crate::placement::filters::test_support::Fixture::new(6, 1024, 2048);
@@ -1535,13 +1626,17 @@ mod tests {
                     continue;
                 }
                 index.settle();
+                if step >= keep_memory_from {
+                    index.keep_buckets(BinpackField::Memory);
+                }
                 if step >= keep_cpu_from {
-                    index.keep_cpu_buckets();
+                    index.keep_buckets(BinpackField::Cpu);
                 }
                 for pool in &index.pool_list {
-                    let filed_cpu: usize = pool.by_cpu.values().map(|b| b.ids.len()).sum();
-                    let kept = if index.cpu_buckets { pool.members.len() } else { 0 };
-                    proptest::prop_assert_eq!(filed_cpu, kept);
+                    let filed = |by: &BTreeMap<i64, Bucket>| by.values().map(|b| b.ids.len()).sum::<usize>();
+                    let kept = |on: bool| if on { pool.members.len() } else { 0 };
+                    proptest::prop_assert_eq!(filed(&pool.by_memory), kept(index.kept.memory));
+                    proptest::prop_assert_eq!(filed(&pool.by_cpu), kept(index.kept.cpu));
                     for (by, field) in [(&pool.by_memory, BinpackField::Memory), (&pool.by_cpu, BinpackField::Cpu)] {
                         for (amount, bucket) in by {
                             let mut others = Vec::new();
@@ -1560,8 +1655,6 @@ mod tests {
                             proptest::prop_assert_eq!(bucket.at_most as usize, at_most);
                         }
                     }
-                    let filed: usize = pool.by_memory.values().map(|b| b.ids.len()).sum();
-                    proptest::prop_assert_eq!(filed, pool.members.len());
                 }
             }
         }
@@ -1679,23 +1772,75 @@ mod tests {
         };
         let held_both = |h: &'static [u32]| [held(h, false), held(h, true)];
         let only = |ok: &'static [u32]| move |id: &InstanceId| ok.contains(&id.0);
-        // Few hold (the walk by memory), then most hold (the merge, or the bits): the answer is
-        // the same.
+        // Few hold (the walk by memory or in id order), then most hold (the merge, or the
+        // bits): the answer is the same.
+        let wanted = Cell::new(false);
+        let walks = [NonHolderWalk::ByMemory, NonHolderWalk::ById(&wanted)];
         let cases = [held_both(&[1, 5]), held_both(&[1, 2, 3, 5, 6, 7, 8])];
-        for holders in cases.iter().flatten() {
+        for (holders, walk) in cases.iter().flatten().zip(walks.iter().cycle()) {
             let z = Some(holders);
-            assert!(some_non_holder_fits(&pool, z, (0, 0), &only(&[4])));
-            assert!(!some_non_holder_fits(&pool, z, (0, 0), &only(&[1, 5])));
-            assert!(!some_non_holder_fits(&pool, z, (0, 0), &only(&[])));
+            assert!(some_non_holder_fits((&pool, z), (0, 0), &only(&[4]), walk));
+            assert!(!some_non_holder_fits(
+                (&pool, z),
+                (0, 0),
+                &only(&[1, 5]),
+                walk
+            ));
+            assert!(!some_non_holder_fits((&pool, z), (0, 0), &only(&[]), walk));
         }
         let all = held(&[1, 2, 3, 4, 5, 6, 7, 8], true);
+        let none_fits = only(&[1, 2, 3, 4]);
         assert!(!some_non_holder_fits(
-            &pool,
-            Some(&all),
+            (&pool, Some(&all)),
             (0, 0),
-            &only(&[1, 2, 3, 4])
+            &none_fits,
+            &walks[1]
         ));
-        assert!(some_non_holder_fits(&pool, None, (0, 0), &only(&[8])));
+        assert!(some_non_holder_fits(
+            (&pool, None),
+            (0, 0),
+            &only(&[8]),
+            &walks[0]
+        ));
+        assert!(!wanted.get(), "no walk in id order checked many");
+    }
+
+    /// A walk in id order among few holders that checks more than `WALK_BUDGET` members still
+    /// answers exactly, and asks for memory buckets; a short one does not.
+    #[test]
+    fn a_long_walk_in_id_order_asks_for_memory_buckets() {
+        let members: Vec<u32> = (0..100).collect();
+        let pool = Pool {
+            members: ids(&members),
+            member_bits: bits(&members),
+            ..Pool::default()
+        };
+        let wanted = Cell::new(false);
+        let walk = NonHolderWalk::ById(&wanted);
+        let from = |first: u32| move |id: &InstanceId| id.0 >= first;
+        let budget = WALK_BUDGET;
+        assert!(some_non_holder_fits(
+            (&pool, None),
+            (0, 0),
+            &from(budget - 1),
+            &walk
+        ));
+        assert!(!wanted.get(), "found at the budget's last check");
+        assert!(some_non_holder_fits(
+            (&pool, None),
+            (0, 0),
+            &from(budget),
+            &walk
+        ));
+        assert!(wanted.get(), "found past the budget");
+        wanted.set(false);
+        assert!(!some_non_holder_fits(
+            (&pool, None),
+            (0, 0),
+            &from(100),
+            &walk
+        ));
+        assert!(wanted.get(), "none found among them all");
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! its removals from the list's log; anything a pass changes is undone at its end. Tasks of
 //! differing sizes take `victims::pick`.
 
-use super::index::PlacementIndex;
+use super::index::{GroupZones, PlacementIndex};
 use super::strategy::{BinpackField, Strategy};
 use super::victims::{self, Level, keep_best};
 use crate::ids::{ClusterId, InstanceId, ServiceId, TaskId};
@@ -49,6 +49,8 @@ struct Layout {
     zones: Vec<(Vec<u32>, u32)>,
     /// Tasks left in all.
     alive: u32,
+    /// The build's (instance, position) pairs, kept for the next build's room.
+    by_instance: Vec<(InstanceId, u32)>,
     /// Per entry of `positions`: gone from the list, or picked in the current pass.
     gone: Vec<bool>,
     /// The same, per position in the list.
@@ -94,8 +96,16 @@ struct Ctx<'a> {
     world: &'a World,
     index: &'a PlacementIndex,
     retiring: &'a Retiring,
-    /// The group's live tasks per instance, by zone number (in instance id order).
-    per_instance: Vec<&'a [(InstanceId, u64)]>,
+    /// The group's counts by zone number.
+    group: Option<&'a GroupZones>,
+}
+
+impl<'a> Ctx<'a> {
+    /// The group's live tasks per instance of a zone, in instance id order.
+    fn per_instance(&self, zone: usize) -> &'a [(InstanceId, u64)] {
+        let counts = self.group.and_then(|g| g.get(&(zone as u32)));
+        counts.map_or(&[], |c| c.per_instance())
+    }
 }
 
 /// `k` of the service's older tasks to stop after `stopped` (listed tasks already stopped in the
@@ -131,11 +141,11 @@ pub fn pick(
         world,
         index,
         retiring,
-        per_instance: per_instance(index, group),
+        group: index.group_zones(group.0, group.1),
     };
     pass.by_instance = levels.contains(&Level::InstanceLoad);
     pass.by_available = levels.iter().any(|l| matches!(l, Level::Available(_)));
-    pass.begin(index, layout, group);
+    pass.begin(index, layout, ctx.group);
     for s in stopped {
         let at = retiring
             .entries()
@@ -151,32 +161,15 @@ pub fn pick(
     Some(picked)
 }
 
-/// The group's per-instance counts of each zone, by zone number.
-fn per_instance<'a>(
-    index: &'a PlacementIndex,
-    (cluster, group): (ClusterId, &str),
-) -> Vec<&'a [(InstanceId, u64)]> {
-    let mut out = vec![&[][..]; index.zone_ids()];
-    for (zone, _, list) in index.group_counts(cluster, group) {
-        out[zone as usize] = list;
-    }
-    out
-}
-
 impl PassArrays {
-    fn begin(
-        &mut self,
-        index: &PlacementIndex,
-        layout: &Layout,
-        (cluster, group): (ClusterId, &str),
-    ) {
+    fn begin(&mut self, index: &PlacementIndex, layout: &Layout, group: Option<&GroupZones>) {
         refill(
             &mut self.zone_load,
             index.zone_ids().max(layout.zones.len()),
             0,
         );
-        for (zone, tasks, _) in index.group_counts(cluster, group) {
-            self.zone_load[zone as usize] = tasks;
+        for (zone, counts) in group.into_iter().flatten() {
+            self.zone_load[*zone as usize] = counts.tasks();
         }
         refill(&mut self.loaded, layout.zones.len(), false);
         // Written zone by zone before any read (`load_zone`); all false between sweeps.
@@ -216,9 +209,10 @@ impl Layout {
         let entries = retiring.entries();
         let first = entries.first().map(|(t, _)| (t.cpu, t.memory_mib));
         self.own = first.filter(|own| entries.iter().all(|(t, _)| (t.cpu, t.memory_mib) == *own));
-        let mut by_instance: Vec<(InstanceId, u32)> = (entries.iter().enumerate())
-            .map(|(at, (t, _))| (t.instance, at as u32))
-            .collect();
+        let mut by_instance = std::mem::take(&mut self.by_instance);
+        by_instance.clear();
+        by_instance
+            .extend((entries.iter().enumerate()).map(|(at, (t, _))| (t.instance, at as u32)));
         by_instance.sort_unstable();
         self.local_of.clear();
         self.local_of.resize(entries.len(), 0);
@@ -226,9 +220,13 @@ impl Layout {
         self.grouped_at.resize(entries.len(), 0);
         self.instances.clear();
         self.positions.clear();
-        self.zones.clear();
+        // Each zone's list emptied in place: a rebuild keeps their room.
+        for (list, left) in &mut self.zones {
+            list.clear();
+            *left = 0;
+        }
         self.zones.resize(index.zone_ids(), (Vec::new(), 0));
-        for (id, at) in by_instance {
+        for &(id, at) in &by_instance {
             if self.instances.last().is_none_or(|s| s.id != id) {
                 self.add_instance(id, index);
             }
@@ -240,6 +238,7 @@ impl Layout {
             self.instances[local].alive += 1;
             self.zones[self.instances[local].zone as usize].1 += 1;
         }
+        self.by_instance = by_instance;
         self.alive = entries.len() as u32;
         self.gone.clear();
         self.gone.resize(entries.len(), false);
@@ -351,8 +350,7 @@ impl Layout {
         if std::mem::replace(&mut pass.loaded[zone], true) {
             return;
         }
-        let counts = ctx.per_instance.get(zone).copied().unwrap_or_default();
-        let mut counts = counts.iter().peekable();
+        let mut counts = ctx.per_instance(zone).iter().peekable();
         for &local in &self.zones[zone].0 {
             let id = self.instances[local as usize].id;
             while counts.next_if(|(i, _)| *i < id).is_some() {}
