@@ -501,7 +501,8 @@ impl TraceNames {
         // A task's id is new text, recorded under this number all along: no lookup.
         let uuid = trace.add_unique(&t.uuid);
         let group = match &self.last_group {
-            Some((text, id)) if *text == t.group => *id,
+            // The same service's tasks share one text: the pointers say so without comparing.
+            Some((text, id)) if Arc::ptr_eq(text, &t.group) || *text == t.group => *id,
             _ => {
                 let id = trace.intern(&t.group);
                 self.last_group = Some((t.group.clone(), id));
