@@ -19,7 +19,6 @@
 //! a pop takes the lesser head.
 
 use crate::time::SimTime;
-use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -84,10 +83,6 @@ pub struct EventQueue<E> {
     /// How many entries the radix part holds.
     radix_len: usize,
     next_seq: u64,
-    /// Where the least entry of the lowest bucket is, once a peek has looked for it: (bucket,
-    /// position). Kept up by `file`, dropped when the buckets move (`rebase`), so that repeated
-    /// peeks between two pops scan the bucket once.
-    lowest_head: Cell<Option<(usize, usize)>>,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -101,7 +96,6 @@ impl<E> Default for EventQueue<E> {
             early: BinaryHeap::new(),
             radix_len: 0,
             next_seq: 0,
-            lowest_head: Cell::new(None),
         }
     }
 }
@@ -138,13 +132,6 @@ impl<E> EventQueue<E> {
             return;
         }
         let b = (u64::BITS - 1 - (time ^ self.base).leading_zeros()) as usize;
-        // The bucket's known head gives way to a lesser entry.
-        if let Some((head_bucket, at)) = self.lowest_head.get()
-            && head_bucket == b
-            && entry.key() < self.buckets[b][at].key()
-        {
-            self.lowest_head.set(Some((b, self.buckets[b].len())));
-        }
         self.buckets[b].push(entry);
         self.bucket_min[b] = self.bucket_min[b].min(time);
         self.filled |= 1 << b;
@@ -157,15 +144,7 @@ impl<E> EventQueue<E> {
             return Some(e);
         }
         let lowest = self.filled.trailing_zeros() as usize;
-        let bucket = self.buckets.get(lowest)?;
-        match self.lowest_head.get() {
-            Some((b, at)) if b == lowest => Some(&bucket[at]),
-            _ => {
-                let (at, head) = bucket.iter().enumerate().min_by_key(|(_, e)| e.key())?;
-                self.lowest_head.set(Some((lowest, at)));
-                Some(head)
-            }
-        }
+        self.buckets.get(lowest)?.iter().min()
     }
 
     /// Whether the next entry is an early one.
@@ -224,7 +203,6 @@ impl<E> EventQueue<E> {
     /// buckets' entries differ from the new base at the same bit as from the old).
     fn rebase(&mut self) {
         let b = self.filled.trailing_zeros() as usize;
-        self.lowest_head.set(None);
         self.base = self.bucket_min[b];
         self.bucket_min[b] = u64::MAX;
         self.filled &= !(1 << b);
@@ -301,16 +279,18 @@ mod tests {
         assert_eq!(firsts, (0..100).collect::<Vec<_>>());
     }
 
-    /// A peek remembers where the lowest bucket's head is; a later push that orders before it
-    /// (an earlier time, or the same time in a lower class) takes its place.
+    /// Between two pops, a push that orders before the head of the lowest bucket (an earlier
+    /// time, or the same time in a lower class) is the next peek's head, and `peek_time` (read
+    /// off the bucket's least time) agrees.
     #[test]
-    fn a_remembered_head_gives_way_to_a_lesser_push() {
+    fn a_lesser_push_between_pops_is_the_next_head() {
         let mut q = EventQueue::default();
         q.push(SimTime(1), "clock");
         assert_eq!(q.pop(), Some((SimTime(1), "clock")));
         q.push_in(SimTime(40), 1, "timeline");
         q.push_in(SimTime(50), 0, "later");
         assert_eq!(q.peek(), Some(&"timeline"));
+        assert_eq!(q.peek_time(), Some(SimTime(40)));
         q.push_in(SimTime(40), 0, "engine");
         assert_eq!(q.peek(), Some(&"engine"));
         q.push_in(SimTime(39), 1, "earlier");
