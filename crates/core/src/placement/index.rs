@@ -287,6 +287,24 @@ fn file_amount(sets: &mut BTreeMap<i64, Bucket>, (amount, other): (i64, i64), id
     insert_sorted(&mut bucket.ids, id);
 }
 
+/// The buckets of instances with (amount, the other resource's amount, id), built at once:
+/// sorted by amount then id, each run of one amount is a bucket (the map is built from sorted
+/// keys in one pass).
+fn buckets_of(mut filed: Vec<(i64, i64, InstanceId)>) -> BTreeMap<i64, Bucket> {
+    filed.sort_unstable_by_key(|(amount, _, id)| (*amount, *id));
+    filed
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|run| {
+            let mut bucket = Bucket::new();
+            for (_, other, id) in run {
+                bucket.add_other(*other);
+                bucket.ids.push(*id);
+            }
+            (run[0].0, bucket)
+        })
+        .collect()
+}
+
 /// Moves `id` from `from` to `to` (each an amount and the other resource's amount); the other
 /// instances' amounts come from `other_of`.
 fn refile_amount(
@@ -496,8 +514,8 @@ impl PlacementIndex {
     }
 
     /// Files every pool's members by remaining `field`, once, and keeps them filed from then
-    /// on (the buckets come out as filing them all along would have: a bucket is a function of
-    /// its members' amounts). Call after `settle`: the filed amounts are read.
+    /// on (the buckets come out as filing them one by one would have: a bucket is a function
+    /// of its members' amounts). Call after `settle`: the filed amounts are read.
     fn keep_buckets(&mut self, field: BinpackField) {
         let kept = match field {
             BinpackField::Memory => &mut self.kept.memory,
@@ -507,14 +525,17 @@ impl PlacementIndex {
             return;
         }
         for pool in &mut self.pool_list {
-            for id in &pool.members {
+            let amounts = pool.members.iter().map(|id| {
                 let f = self.filed[id.index()].as_ref().expect("a member is filed");
                 match field {
-                    BinpackField::Memory => {
-                        file_amount(&mut pool.by_memory, (f.memory_mib, f.cpu), *id);
-                    }
-                    BinpackField::Cpu => file_amount(&mut pool.by_cpu, (f.cpu, f.memory_mib), *id),
+                    BinpackField::Memory => (f.memory_mib, f.cpu, *id),
+                    BinpackField::Cpu => (f.cpu, f.memory_mib, *id),
                 }
+            });
+            let buckets = buckets_of(amounts.collect());
+            match field {
+                BinpackField::Memory => pool.by_memory = buckets,
+                BinpackField::Cpu => pool.by_cpu = buckets,
             }
         }
     }
