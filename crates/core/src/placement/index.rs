@@ -8,7 +8,10 @@
 //!   placeable instances (ACTIVE, agent connected): in id order (also as bits), and grouped by
 //!   remaining memory and by remaining CPU (each group in id order); an instance whose amounts
 //!   moved is re-filed in these groups at the next placement (`settle`), once however many
-//!   releases came before it;
+//!   releases came before it. Each grouping is kept only from the first placement that reads
+//!   it on (`keep_buckets`, built then in one sorted pass): by CPU for a binpack on CPU, by
+//!   memory for a binpack on memory, no strategy, or a spread by instance whose walk in id order
+//!   for a non-holder grew long (a fuller fleet);
 //! * per cluster, task group and zone, the tasks whose desiredStatus is not STOPPED: how many,
 //!   and how many on each instance (what `spread` by zone and by instance counts); for groups
 //!   placed by instance, also the holding instances by count and as bits;
@@ -1658,6 +1661,20 @@ mod tests {
                     let kept = |on: bool| if on { pool.members.len() } else { 0 };
                     proptest::prop_assert_eq!(filed(&pool.by_memory), kept(index.kept.memory));
                     proptest::prop_assert_eq!(filed(&pool.by_cpu), kept(index.kept.cpu));
+                    // Kept one by one, they equal a build in one pass (ids in order too).
+                    let amounts = |field| pool.members.iter().map(|id| {
+                        let f = index.filed[id.index()].as_ref().expect("filed");
+                        match field {
+                            BinpackField::Memory => (f.memory_mib, f.cpu, *id),
+                            BinpackField::Cpu => (f.cpu, f.memory_mib, *id),
+                        }
+                    }).collect();
+                    if index.kept.memory {
+                        proptest::prop_assert_eq!(&pool.by_memory, &buckets_of(amounts(BinpackField::Memory)));
+                    }
+                    if index.kept.cpu {
+                        proptest::prop_assert_eq!(&pool.by_cpu, &buckets_of(amounts(BinpackField::Cpu)));
+                    }
                     for (by, field) in [(&pool.by_memory, BinpackField::Memory), (&pool.by_cpu, BinpackField::Cpu)] {
                         for (amount, bucket) in by {
                             let mut others = Vec::new();
