@@ -9,12 +9,15 @@
 //! depend on how the queue stores them.
 //!
 //! Storage is a radix heap on the time (Ahuja, Mehlhorn, Orlin and Tarjan, 1990), which suits a
-//! simulation's keys: nothing is scheduled before the clock. Relative to a *base* time (that of
-//! the last pop), an entry sits in bucket `b` when its time first differs from the base at bit
-//! `b`; the entries at the base itself wait in a small heap by order. When a pop finds that heap
-//! empty, the lowest non-empty bucket gives the new base (its least time, kept per bucket), and
-//! its entries move to lower buckets or to the base. An entry moves at most once per bit, each
-//! move an append: a pop reads a few nearby cache lines instead of walking a heap of every event.
+//! simulation's keys: nothing is scheduled before the clock. Times are read as 4-bit digits.
+//! Relative to a *base* time (that of the last pop), an entry sits in the bucket of the highest
+//! digit place where its time differs from the base and of its digit there; buckets in index
+//! order hold ever later times. The entries at the base itself wait in a small heap by order.
+//! When a pop finds that heap empty, the lowest non-empty bucket gives the new base (its least
+//! time, kept per bucket), and its entries move to buckets of lower places or to the base. An
+//! entry moves at most once per digit place (a delay of 30 s, 15 bits, about four times; with
+//! one bucket per bit it moved about seven times), each move an append: a pop reads a few nearby
+//! cache lines instead of walking a heap of every event.
 //! An entry earlier than the base (a driver scheduling into the past) waits in a heap of its own;
 //! a pop takes the lesser head.
 
@@ -57,11 +60,25 @@ impl<E> Ord for Entry<E> {
     }
 }
 
+/// The bucket of `time` (above `base`): the highest digit place where the two differ, and
+/// `time`'s digit there (above `base`'s), so that buckets in index order hold ever later times.
+fn bucket_of(time: u64, base: u64) -> usize {
+    let place = (u64::BITS - 1 - (time ^ base).leading_zeros()) / DIGIT_BITS;
+    let digit = (time >> (place * DIGIT_BITS)) as usize & (RADIX - 1);
+    place as usize * RADIX + digit
+}
+
 /// A min-heap of entries by key.
 type MinHeap<E> = BinaryHeap<Reverse<Entry<E>>>;
 
-/// Buckets of the radix part: one per bit of a time.
-const BUCKETS: usize = 64;
+/// Bits per digit of the radix part: a bucket is a (digit place, digit value) pair.
+const DIGIT_BITS: u32 = 4;
+/// Values of one digit.
+const RADIX: usize = 1 << DIGIT_BITS;
+/// Buckets of the radix part: each digit place of a 64-bit time, times each value.
+const BUCKETS: usize = (64 / DIGIT_BITS as usize) * RADIX;
+/// Words of the mask of filled buckets.
+const FILLED_WORDS: usize = BUCKETS / 64;
 
 /// A priority queue of events keyed by `(time, insertion order)`.
 #[derive(Debug)]
@@ -71,12 +88,13 @@ pub struct EventQueue<E> {
     base: u64,
     /// The radix part's entries at `base`.
     at_base: MinHeap<E>,
-    /// Bucket `b`: entries whose time is above `base` and first differs from it at bit `b`.
+    /// Bucket `place * RADIX + digit`: entries whose time is above `base`, differs from it first
+    /// at that digit place, and has that digit there (`bucket_of`).
     buckets: [Vec<Entry<E>>; BUCKETS],
     /// Each bucket's least time (meaningful while it holds any).
     bucket_min: [u64; BUCKETS],
     /// Bit `b` set: bucket `b` holds entries.
-    filled: u64,
+    filled: [u64; FILLED_WORDS],
     /// Entries earlier than `base`: pushed into the past by a driver, or after such an entry
     /// popped (the clock is then behind `base`). Empty in a run that never schedules back.
     early: MinHeap<E>,
@@ -92,7 +110,7 @@ impl<E> Default for EventQueue<E> {
             at_base: BinaryHeap::new(),
             buckets: std::array::from_fn(|_| Vec::new()),
             bucket_min: [u64::MAX; BUCKETS],
-            filled: 0,
+            filled: [0; FILLED_WORDS],
             early: BinaryHeap::new(),
             radix_len: 0,
             next_seq: 0,
@@ -131,10 +149,10 @@ impl<E> EventQueue<E> {
             self.at_base.push(Reverse(entry));
             return;
         }
-        let b = (u64::BITS - 1 - (time ^ self.base).leading_zeros()) as usize;
+        let b = bucket_of(time, self.base);
         self.buckets[b].push(entry);
         self.bucket_min[b] = self.bucket_min[b].min(time);
-        self.filled |= 1 << b;
+        self.filled[b / 64] |= 1 << (b % 64);
     }
 
     /// The radix part's next entry, if it holds any: the first at the base, else the least of
@@ -143,8 +161,7 @@ impl<E> EventQueue<E> {
         if let Some(Reverse(e)) = self.at_base.peek() {
             return Some(e);
         }
-        let lowest = self.filled.trailing_zeros() as usize;
-        self.buckets.get(lowest)?.iter().min()
+        self.buckets[self.lowest()?].iter().min()
     }
 
     /// Whether the next entry is an early one.
@@ -169,9 +186,7 @@ impl<E> EventQueue<E> {
     pub fn peek_time(&self) -> Option<SimTime> {
         let radix = match self.at_base.peek() {
             Some(Reverse(e)) => Some(e.time.0),
-            None => {
-                (self.filled != 0).then(|| self.bucket_min[self.filled.trailing_zeros() as usize])
-            }
+            None => self.lowest().map(|b| self.bucket_min[b]),
         };
         let early = self.early.peek().map(|Reverse(e)| e.time.0);
         match (early, radix) {
@@ -187,8 +202,10 @@ impl<E> EventQueue<E> {
 
     /// Removes and returns the next event.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        if self.at_base.is_empty() && self.filled != 0 {
-            self.rebase();
+        if self.at_base.is_empty()
+            && let Some(b) = self.lowest()
+        {
+            self.rebase(b);
         }
         if self.early_first() {
             return self.early.pop().map(|Reverse(e)| (e.time, e.event));
@@ -201,17 +218,22 @@ impl<E> EventQueue<E> {
     /// The entries at the base are gone and a pop is due: the lowest non-empty bucket's least
     /// time becomes the base, and its entries move to lower buckets or to the base (the higher
     /// buckets' entries differ from the new base at the same bit as from the old).
-    fn rebase(&mut self) {
-        let b = self.filled.trailing_zeros() as usize;
+    fn rebase(&mut self, b: usize) {
         self.base = self.bucket_min[b];
         self.bucket_min[b] = u64::MAX;
-        self.filled &= !(1 << b);
+        self.filled[b / 64] &= !(1 << (b % 64));
         let mut moving = std::mem::take(&mut self.buckets[b]);
         for entry in moving.drain(..) {
             self.file(entry);
         }
         // The emptied list goes back, keeping its capacity for the next time round.
         self.buckets[b] = moving;
+    }
+
+    /// The lowest bucket holding entries (its entries are below every other bucket's).
+    fn lowest(&self) -> Option<usize> {
+        let (at, word) = self.filled.iter().enumerate().find(|(_, w)| **w != 0)?;
+        Some(at * 64 + word.trailing_zeros() as usize)
     }
 
     pub fn len(&self) -> usize {
