@@ -26,6 +26,7 @@ use crate::service::{RetiringTask, RolloutState, Scheduling, Service, ServiceSta
 use crate::task::{DesiredStatus, TaskStatus};
 use crate::time::SimTime;
 use crate::world::World;
+use smallvec::{SmallVec, smallvec};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Why the scheduler stops a task.
@@ -49,6 +50,10 @@ pub enum Action {
     Blocked,
 }
 
+/// One pass's moves: inline for the usual few (a start, a stop or two), so the common pass
+/// allocates nothing.
+pub type Actions = SmallVec<[Action; 8]>;
+
 /// What the scheduler should do now for `service`: from the counts when a fast path (`simple`,
 /// `rolling`) applies, else by the full pass (`reconcile_full`), with the same moves and draws.
 /// `zones`: the placement index, to read instances' zones from (None: from their attributes).
@@ -59,7 +64,7 @@ pub fn reconcile(
     epoch_unix_ms: i64,
     rng: &mut RngStreams,
     zones: Option<&PlacementIndex>,
-) -> Vec<Action> {
+) -> Actions {
     if service.scheduling == Scheduling::Replica {
         let fast = simple(world, service, now).or_else(|| rolling(world, service, now, rng, zones));
         if let Some(actions) = fast {
@@ -78,7 +83,7 @@ pub fn reconcile_full(
     epoch_unix_ms: i64,
     rng: &mut RngStreams,
     zones: Option<&PlacementIndex>,
-) -> Vec<Action> {
+) -> Actions {
     match service.scheduling {
         Scheduling::Replica => replica(world, service, now, rng, zones),
         Scheduling::Daemon => daemon(world, service, now, epoch_unix_ms),
@@ -130,7 +135,7 @@ fn can_start(service: &Service, now: SimTime) -> bool {
 /// STOPPING (a service lists its tasks until they are STOPPED, and only a RUNNING task lingers
 /// in STOPPING). So a task turning RUNNING or healthy, or a crash, costs O(1) however big the
 /// service. None: the full pass is needed.
-fn simple(world: &World, service: &Service, now: SimTime) -> Option<Vec<Action>> {
+fn simple(world: &World, service: &Service, now: SimTime) -> Option<Actions> {
     let live: u32 = service.deployments.iter().map(|d| d.live_tasks).sum();
     let desired = service.desired_count;
     let common = service.primary().live_tasks == live
@@ -143,9 +148,9 @@ fn simple(world: &World, service: &Service, now: SimTime) -> Option<Vec<Action>>
     let room = service.config.max_tasks(desired).saturating_sub(total);
     let start = (desired - live).min(room);
     Some(if start > 0 && can_start(service, now) {
-        vec![Action::Start(start)]
+        smallvec![Action::Start(start)]
     } else {
-        Vec::new()
+        Actions::new()
     })
 }
 
@@ -164,7 +169,7 @@ fn rolling(
     now: SimTime,
     rng: &mut RngStreams,
     zones: Option<&PlacementIndex>,
-) -> Option<Vec<Action>> {
+) -> Option<Actions> {
     let due = service.health_due.peek().is_some_and(|r| r.0.0 <= now);
     let primary = service.primary();
     let desired = service.desired_count;
@@ -187,7 +192,7 @@ fn rolling(
     // Older tasks not healthy cost no health: they stop at once, first, in id order.
     let all_healthy = old_healthy == old_live;
     let unhealthy: Vec<RetiringTask> = older(world, service, now, all_healthy, false).collect();
-    let mut actions: Vec<Action> = unhealthy
+    let mut actions: Actions = unhealthy
         .iter()
         .map(|r| Action::Stop(r.task, StopWhy::Scaling))
         .collect();
@@ -251,11 +256,11 @@ fn replica(
     now: SimTime,
     rng: &mut RngStreams,
     zones: Option<&PlacementIndex>,
-) -> Vec<Action> {
+) -> Actions {
     let all = tasks(world, service);
     let primary = service.primary_index();
     let deployment_of = |t: TaskId| world.task(t).service.map_or(primary, |(_, d)| d);
-    let mut actions = Vec::new();
+    let mut actions = Actions::new();
     let group = service.group();
     // Every task stopped in this reconcile, whatever the reason: later picks count it as gone.
     let mut pass =
@@ -320,7 +325,7 @@ fn replace(
     all: &Tasks,
     keepers: &[TaskId],
     pass: &mut ScaleInPass<'_>,
-    actions: &mut Vec<Action>,
+    actions: &mut Actions,
 ) {
     let desired = service.desired_count;
     let mut to_replace = not_kept(&all.live, keepers, pass);
@@ -425,10 +430,10 @@ pub fn daemon_instances(world: &World, service: &Service, epoch_unix_ms: i64) ->
         .collect()
 }
 
-fn daemon(world: &World, service: &Service, now: SimTime, epoch_unix_ms: i64) -> Vec<Action> {
+fn daemon(world: &World, service: &Service, now: SimTime, epoch_unix_ms: i64) -> Actions {
     let all = tasks(world, service);
     let primary = service.primary_index();
-    let mut actions = Vec::new();
+    let mut actions = Actions::new();
     // Each instance's live and STOPPING tasks, found once rather than once per instance.
     let mut live_on: BTreeMap<InstanceId, Vec<TaskId>> = BTreeMap::new();
     for t in &all.live {

@@ -12,6 +12,8 @@ use crate::service::{DeploymentStatus, RolloutState, Scheduling, ServiceEvent, S
 use crate::task::{StopCause, StopCode};
 use crate::taskdef::ResourceOverrides;
 use crate::trace::TraceStr;
+use smallvec::SmallVec;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 const TROUBLESHOOTING: &str =
@@ -19,6 +21,9 @@ const TROUBLESHOOTING: &str =
 
 /// What a service's scheduler stop reason depends on: the deployment, why.
 pub(super) type ReasonKey = (usize, StopWhy);
+
+/// The tasks one pass stopped or started: inline for the usual few.
+type Moved = SmallVec<[TaskId; 16]>;
 
 impl Engine {
     pub(super) fn on_reconcile(&mut self, id: ServiceId) {
@@ -79,14 +84,14 @@ impl Engine {
 
     /// Applies the actions; whether any task was stopped or started.
     fn apply(&mut self, id: ServiceId, actions: &[Action]) -> bool {
-        let (mut stopped, mut started) = (Vec::new(), Vec::new());
+        let (mut stopped, mut started) = (Moved::new(), Moved::new());
         for a in actions {
             match a {
                 Action::Stop(t, why) => {
                     self.scheduler_stop(id, *t, *why);
                     stopped.push(*t);
                 }
-                Action::Start(n) => started.extend(self.start_replicas(id, *n)),
+                Action::Start(n) => self.start_replicas(id, *n, &mut started),
                 Action::StartOn(inst) => started.extend(self.start_daemon(id, *inst)),
                 Action::Blocked => self.report_blocked(id),
             }
@@ -170,14 +175,15 @@ impl Engine {
         }
     }
 
-    fn start_replicas(&mut self, id: ServiceId, n: u32) -> Vec<TaskId> {
+    /// Places up to `n` tasks of the service, one at a time, onto `started`.
+    fn start_replicas(&mut self, id: ServiceId, n: u32, started: &mut Moved) {
         let spec = self.service_spec(id);
         let dep = self.world.service(id).primary_index();
         let req = self
             .world
             .task_def(spec.task_def)
             .requirement(&spec.overrides);
-        let mut started = Vec::new();
+        let before = started.len();
         let by_instance = crate::placement::index::spreads_by_instance(&spec.strategies);
         for _ in 0..n {
             match self.choose_instance(&spec, &req, by_instance) {
@@ -185,13 +191,13 @@ impl Engine {
                     started.push(self.start_service_task(id, dep, &spec, instance, &req))
                 }
                 Err(ev) => {
-                    self.note_failure(&spec, &ev, n - started.len() as u32);
+                    let placed = (started.len() - before) as u32;
+                    self.note_failure(&spec, &ev, n - placed);
                     self.placement_failed(id, &ev);
                     break;
                 }
             }
         }
-        started
     }
 
     fn start_daemon(&mut self, id: ServiceId, inst: InstanceId) -> Option<TaskId> {
@@ -283,12 +289,14 @@ impl Engine {
             return;
         }
         let name = &self.world.service(id).name;
-        let count = tasks.len().to_string();
-        let head = ["(service ", name, ") ", verb, " ", &count, " ", noun, ": "];
-        let head_len: usize = head.iter().map(|s| s.len()).sum();
-        // Sized exactly: each task adds "(task " + 32 digits + ") ".
+        let head = ["(service ", name, ") ", verb, " "];
+        let head_len: usize = head.iter().map(|s| s.len()).sum::<usize>() + 24 + noun.len();
+        // Sized for the head (the count in at most 20 digits) and each task's "(task " + 32
+        // digits + ") ".
         let mut msg = String::with_capacity(head_len + tasks.len() * ("(task ) ".len() + 32));
         head.iter().for_each(|s| msg.push_str(s));
+        // Formatted into the message itself: no string of its own.
+        let _ = write!(msg, "{} {noun}: ", tasks.len());
         for (at, t) in tasks.iter().enumerate() {
             if at > 0 {
                 msg.push(' ');

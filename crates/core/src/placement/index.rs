@@ -42,6 +42,7 @@ use crate::invariants::Violation;
 use crate::rng::RngStreams;
 use crate::task::DesiredStatus;
 use crate::world::{NameMap, World};
+use smallvec::SmallVec;
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::BTreeMap;
 
@@ -192,7 +193,7 @@ pub(super) struct GroupZone {
     /// The same instances grouped by how many they hold, each group in id order: spread by
     /// instance looks at the least loaded first. Kept only for groups placed with spread by
     /// instance (`prepare` starts it), since moving an instance between large groups costs.
-    by_count: Option<BTreeMap<u64, Sorted>>,
+    by_count: Option<ByCount>,
     /// The holding instances as bits, kept alongside `by_count`.
     holder_bits: Option<Bits>,
 }
@@ -745,7 +746,7 @@ impl PlacementIndex {
     ) -> Indexed {
         let group = self.groups.get(cluster, input.group);
         let check = Check::new(self, world, input);
-        let zones: Vec<ZoneView<'_>> = self
+        let zones: ZoneViews<'_> = self
             .pools
             .get(&cluster)
             .into_iter()
@@ -911,6 +912,45 @@ fn zone_counts_mut(zones: &mut GroupZones, zone: u32) -> &mut GroupZone {
     zones.entry(zone).or_default()
 }
 
+/// A zone's holders of a group grouped by how many tasks they hold, each group in id order:
+/// the holders of `n` tasks at place `n - 1`. A group left empty keeps its place and its
+/// room, so an instance moving between counts (a task placed, a task stopped) allocates
+/// nothing after the first time.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct ByCount {
+    holding: Vec<Sorted>,
+}
+
+impl ByCount {
+    /// The holders of `count` tasks, in id order.
+    fn get(&self, count: u64) -> &[InstanceId] {
+        let at = usize::try_from(count).ok().and_then(|n| n.checked_sub(1));
+        at.and_then(|at| self.holding.get(at))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Each count held by some instance, least first, with its holders.
+    fn iter(&self) -> impl Iterator<Item = (u64, &Sorted)> {
+        let counts = (1u64..).zip(&self.holding);
+        counts.filter(|(_, ids)| !ids.is_empty())
+    }
+
+    fn join(&mut self, count: u64, id: InstanceId) {
+        let at = usize::try_from(count - 1).expect("a count fits in memory");
+        if self.holding.len() <= at {
+            self.holding.resize_with(at + 1, Vec::new);
+        }
+        insert_sorted(&mut self.holding[at], id);
+    }
+
+    fn leave(&mut self, count: u64, id: InstanceId) {
+        let at = usize::try_from(count - 1).expect("a count fits in memory");
+        if let Some(ids) = self.holding.get_mut(at) {
+            remove_sorted(ids, id);
+        }
+    }
+}
+
 /// Adds `delta` tasks on `instance` to a zone's counts.
 fn change(counts: &mut GroupZone, instance: InstanceId, delta: i64) {
     counts.tasks = counts.tasks.saturating_add_signed(delta);
@@ -937,31 +977,21 @@ fn change(counts: &mut GroupZone, instance: InstanceId, delta: i64) {
     }
     if let (true, Some(by_count)) = (before != after, counts.by_count.as_mut()) {
         if before > 0 {
-            leave_bucket(by_count, before, instance);
+            by_count.leave(before, instance);
         }
         if after > 0 {
-            insert_sorted(by_count.entry(after).or_default(), instance);
+            by_count.join(after, instance);
         }
     }
 }
 
 /// The holders of a zone grouped by how many tasks they hold, each group in id order.
-fn group_by_count(per_instance: &[(InstanceId, u64)]) -> BTreeMap<u64, Sorted> {
-    let mut by_count: BTreeMap<u64, Sorted> = BTreeMap::new();
+fn group_by_count(per_instance: &[(InstanceId, u64)]) -> ByCount {
+    let mut by_count = ByCount::default();
     for (id, n) in per_instance {
-        by_count.entry(*n).or_default().push(*id);
+        by_count.join(*n, *id);
     }
     by_count
-}
-
-/// Takes `id` out of the group of `count` (dropping the group once empty).
-fn leave_bucket(sets: &mut BTreeMap<u64, Sorted>, count: u64, id: InstanceId) {
-    if let Some(ids) = sets.get_mut(&count) {
-        remove_sorted(ids, id);
-        if ids.is_empty() {
-            sets.remove(&count);
-        }
-    }
 }
 
 /// Whether the index places with `strategies` by spreading over instances (then
@@ -1016,9 +1046,9 @@ impl Plan {
     /// higher loads are never judged); otherwise every zone. None: no valid instance.
     fn narrow<'a>(
         &self,
-        mut zones: Vec<ZoneView<'a>>,
+        mut zones: ZoneViews<'a>,
         least: impl Fn(&ZoneView<'a>) -> Option<i64>,
-    ) -> Option<Vec<ZoneView<'a>>> {
+    ) -> Option<ZoneViews<'a>> {
         if !self.by_zone {
             zones.iter_mut().for_each(|z| z.least = least(z));
             return zones.iter().any(|z| z.least.is_some()).then_some(zones);
@@ -1045,6 +1075,10 @@ impl Plan {
     }
 }
 
+/// A cluster's zones as one placement sees them: inline up to six (most regions have three to
+/// six Availability Zones), so a placement allocates nothing for them.
+type ZoneViews<'a> = SmallVec<[ZoneView<'a>; 6]>;
+
 /// One zone as a placement sees it.
 struct ZoneView<'a> {
     pool: &'a Pool,
@@ -1067,7 +1101,7 @@ impl<'a> ZoneView<'a> {
                 let bucket = self
                     .counts
                     .and_then(|c| c.by_count.as_ref())
-                    .map(|b| b.get(&(best as u64)).map_or(&[][..], Vec::as_slice));
+                    .map(|b| b.get(best as u64));
                 match bucket {
                     Some(ids) if ids.iter().all(|id| self.placeable(*id)) => Part::Ids(ids),
                     _ => Part::Owned(self.holding(|n| n as i64 == best)),
@@ -1168,7 +1202,7 @@ fn least_valid(
                 Some(by_count) => by_count
                     .iter()
                     .find(|(_, ids)| ids.iter().any(&fits))
-                    .map(|(n, _)| *n as i64),
+                    .map(|(n, _)| n as i64),
                 None => counts
                     .per_instance
                     .iter()
@@ -1929,7 +1963,16 @@ mod tests {
             Some(bits(&[3, 9])),
             "a holder leaves at 0, not before"
         );
-        let by_count: BTreeMap<u64, Sorted> = [(1, ids(&[3])), (2, ids(&[9]))].into();
-        assert_eq!(z.by_count, Some(by_count));
+        let by_count = z.by_count.as_ref().expect("kept");
+        let held: Vec<(u64, &Sorted)> = by_count.iter().collect();
+        assert_eq!(held, vec![(1, &ids(&[3])), (2, &ids(&[9]))]);
+        assert_eq!(by_count.get(2), ids(&[9]), "a count's holders");
+        assert_eq!(by_count.get(3), [], "a count no instance holds");
+        assert_eq!(by_count.get(0), [], "0 is not held");
+        change(&mut z, InstanceId(3), -1);
+        let by_count = z.by_count.as_ref().expect("kept");
+        let held: Vec<(u64, &Sorted)> = by_count.iter().collect();
+        assert_eq!(held, vec![(2, &ids(&[9]))], "an emptied count is skipped");
+        assert_eq!(by_count.get(1), [], "an emptied count holds none");
     }
 }
