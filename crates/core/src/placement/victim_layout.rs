@@ -19,6 +19,7 @@ use crate::ids::{ClusterId, InstanceId, ServiceId, TaskId};
 use crate::rng::{Purpose, RngStreams};
 use crate::service::{Retiring, RetiringTask};
 use crate::world::World;
+use smallvec::SmallVec;
 use std::ops::Range;
 
 /// The layouts, by service number, and the arrays a pass reuses.
@@ -108,6 +109,10 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// The tasks one pass picks to stop: inline for the usual few (a rolling deployment stops one
+/// or two older tasks a pass).
+pub type Victims = SmallVec<[TaskId; 8]>;
+
 /// `k` of the service's older tasks to stop after `stopped` (listed tasks already stopped in the
 /// pass), as `victims::pick(.., (stopped, candidates), k, ..)` picks them, where `candidates`
 /// are the other listed tasks (in id order; read only when the tasks' sizes differ). None
@@ -123,7 +128,7 @@ pub fn pick(
     ),
     k: usize,
     rng: &mut RngStreams,
-) -> Option<Vec<TaskId>> {
+) -> Option<Victims> {
     let levels = victims::levels(strategies)?;
     let mut layouts = index.victim_layouts.borrow_mut();
     let Layouts { by_service, pass } = &mut *layouts;
@@ -135,7 +140,8 @@ pub fn pick(
     let Some(own) = layout.own else {
         drop(layouts);
         let listed = (stopped, candidates);
-        return victims::pick(world, index, group, strategies, listed, k, rng);
+        return victims::pick(world, index, group, strategies, listed, k, rng)
+            .map(Victims::from_vec);
     };
     let ctx = Ctx {
         world,
@@ -220,6 +226,9 @@ impl Layout {
         self.grouped_at.resize(entries.len(), 0);
         self.instances.clear();
         self.positions.clear();
+        // Sized once: a task per position, at most as many instances.
+        self.positions.reserve(entries.len());
+        self.instances.reserve(by_instance.len());
         // Each zone's list emptied in place: a rebuild keeps their room.
         for (list, left) in &mut self.zones {
             list.clear();
@@ -301,8 +310,8 @@ impl Layout {
         (levels, own): (&[Level], (i64, i64)),
         k: usize,
         rng: &mut RngStreams,
-    ) -> Vec<TaskId> {
-        let mut out = Vec::with_capacity(k);
+    ) -> Victims {
+        let mut out = Victims::with_capacity(k);
         let mut last = None;
         while out.len() < k && self.alive > 0 {
             if !last.is_some_and(|local| self.keep_unmoved(pass, (levels, own), local)) {
@@ -686,7 +695,7 @@ mod tests {
                     &s.f.world, &s.index, key.1, &case.strategies,
                     (stopped, candidates.iter().copied()), *k, &mut rng_direct,
                 );
-                prop_assert_eq!(&from_layout, &direct);
+                prop_assert_eq!(from_layout.as_deref(), direct.as_deref());
                 prop_assert_eq!(
                     rng_layout.below(Purpose::Placement, u64::MAX),
                     rng_direct.below(Purpose::Placement, u64::MAX)
