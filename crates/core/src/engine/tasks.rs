@@ -413,7 +413,8 @@ impl Engine {
         let base = [uuid, cluster, ec2, group, status];
         match (t.last_status, &t.stop) {
             (TaskStatus::Stopped | TaskStatus::Stopping, Some(stop)) => {
-                let (code, reason) = names.task_stop(trace, id, stop);
+                let service = t.service.map(|(sid, _)| sid);
+                let (code, reason) = names.task_stop(trace, (id, service), stop);
                 let [a, b, c, d, e] = base;
                 let shape = names.shapes(trace).stopped;
                 trace.push_strs(*now, shape, [a, b, c, d, e, code, reason]);
@@ -445,6 +446,8 @@ pub(super) struct TraceNames {
     tasks: Vec<TaskNames>,
     /// The last group interned: tasks placed in a row mostly share it.
     last_group: Option<(Arc<str>, TraceStr)>,
+    /// Each service's last stop reason and its number, by service.
+    service_reasons: Vec<Option<(Arc<str>, TraceStr)>>,
     /// Each lastStatus's text, by the status's place in `TaskStatus`.
     statuses: [Option<TraceStr>; 5],
     instances: Vec<Option<TraceStr>>,
@@ -533,24 +536,46 @@ impl TraceNames {
     fn task_stop(
         &mut self,
         trace: &mut Trace,
-        id: TaskId,
+        (id, service): (TaskId, Option<ServiceId>),
         stop: &StopCause,
     ) -> (TraceStr, TraceStr) {
         if let Some(names) = self.task_names(id.index()).stop {
             return names;
         }
-        let names = self.stop(trace, stop);
+        let names = self.stop(trace, stop, service);
         self.tasks[id.index()].stop = Some(names);
         names
     }
 
-    /// A stop's code and reason; the reason is looked up by content only when it is none of the
-    /// last few.
-    fn stop(&mut self, trace: &mut Trace, stop: &StopCause) -> (TraceStr, TraceStr) {
+    /// A stop's code and reason; the reason is looked up by content only when it is neither the
+    /// service's last (a service's scheduler stops share one text) nor one of the last few.
+    fn stop(
+        &mut self,
+        trace: &mut Trace,
+        stop: &StopCause,
+        service: Option<ServiceId>,
+    ) -> (TraceStr, TraceStr) {
         let at = stop.code.map_or(0, |c| c as usize + 1);
         let code = *slot(&mut self.stop_codes, at)
             .get_or_insert_with(|| trace.intern(stop.code.map_or("", StopCode::as_str)));
-        let reason = match self.reasons.iter().position(|(r, _)| *r == stop.reason) {
+        let Some(sid) = service else {
+            return (code, self.recent_reason(trace, &stop.reason));
+        };
+        let last = slot(&mut self.service_reasons, sid.index());
+        let reason = match last {
+            Some((text, id)) if Arc::ptr_eq(text, &stop.reason) || *text == stop.reason => *id,
+            _ => {
+                let id = self.recent_reason(trace, &stop.reason);
+                self.service_reasons[sid.index()] = Some((stop.reason.clone(), id));
+                id
+            }
+        };
+        (code, reason)
+    }
+
+    /// A stop reason's number, from the last few or looked up by content.
+    fn recent_reason(&mut self, trace: &mut Trace, text: &Arc<str>) -> TraceStr {
+        match self.reasons.iter().position(|(r, _)| r == text) {
             Some(at) => {
                 let hit = self.reasons.remove(at);
                 let id = hit.1;
@@ -558,13 +583,12 @@ impl TraceNames {
                 id
             }
             None => {
-                let id = trace.intern(&stop.reason);
+                let id = trace.intern(text);
                 self.reasons.truncate(RECENT_REASONS - 1);
-                self.reasons.insert(0, (stop.reason.clone(), id));
+                self.reasons.insert(0, (text.clone(), id));
                 id
             }
-        };
-        (code, reason)
+        }
     }
 
     fn instance(&mut self, trace: &mut Trace, world: &World, id: InstanceId) -> TraceStr {
@@ -690,6 +714,29 @@ mod tests {
         let all: BTreeSet<u16> = EPHEMERAL_PORTS.collect();
         assert_eq!(lowest_free(&all, &tcp, start), None);
         assert_eq!(lowest_free(&dynamic, &tcp, u16::MAX), Some(u16::MAX));
+    }
+
+    #[test]
+    fn a_services_stop_reasons_are_numbered_by_their_text() {
+        let (mut names, mut trace) = (TraceNames::default(), Trace::default());
+        let cause = |text: &str| StopCause {
+            code: Some(StopCode::ServiceSchedulerInitiated),
+            reason: text.into(),
+        };
+        let (s0, s1) = (Some(ServiceId(0)), Some(ServiceId(1)));
+        let a = names.stop(&mut trace, &cause("scaled in"), s0).1;
+        let b = names.stop(&mut trace, &cause("drained"), s0).1;
+        assert_ne!(a, b, "a new reason of the same service is not its last");
+        assert_eq!(b, trace.intern("drained"));
+        let again = names.stop(&mut trace, &cause("scaled in"), s0).1;
+        assert_eq!(
+            again, a,
+            "the same text (another allocation) has the same number"
+        );
+        let other = names.stop(&mut trace, &cause("scaled in"), s1).1;
+        assert_eq!(other, a, "another service's stop with that text too");
+        let outside = names.stop(&mut trace, &cause("crashed"), None).1;
+        assert_eq!(outside, trace.intern("crashed"), "a stop outside services");
     }
 
     proptest! {
