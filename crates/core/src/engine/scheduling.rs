@@ -13,7 +13,6 @@ use crate::task::{StopCause, StopCode};
 use crate::taskdef::ResourceOverrides;
 use crate::trace::TraceStr;
 use smallvec::SmallVec;
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 const TROUBLESHOOTING: &str =
@@ -295,8 +294,8 @@ impl Engine {
         // digits + ") ".
         let mut msg = String::with_capacity(head_len + tasks.len() * ("(task ) ".len() + 32));
         head.iter().for_each(|s| msg.push_str(s));
-        // Formatted into the message itself: no string of its own.
-        let _ = write!(msg, "{} {noun}: ", tasks.len());
+        push_decimal(&mut msg, tasks.len());
+        [" ", noun, ": "].iter().for_each(|s| msg.push_str(s));
         for (at, t) in tasks.iter().enumerate() {
             if at > 0 {
                 msg.push(' ');
@@ -468,6 +467,22 @@ impl Engine {
     }
 }
 
+/// Appends `n` in decimal: the same digits as `n.to_string()`, without a string of their own
+/// or the formatting machinery.
+fn push_decimal(out: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits[at..].iter().for_each(|d| out.push(char::from(*d)));
+}
+
 /// The clause after "The closest matching (container-instance ID)" for each reason (§5.11).
 fn closest_clause(reason: Reason) -> String {
     match reason {
@@ -475,5 +490,29 @@ fn closest_clause(reason: Reason) -> String {
         Reason::Memory => "has insufficient memory available.".into(),
         Reason::Ports => "is already using a port required by your task.".into(),
         other => format!("encountered error \"{}\".", other.as_str()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_decimal;
+    use proptest::prelude::{any, prop_assert_eq, proptest};
+
+    #[test]
+    fn decimals_at_the_edges() {
+        for n in [0, 9, 10, 99, 100, 1_000_000, usize::MAX] {
+            let mut out = String::from("x");
+            push_decimal(&mut out, n);
+            assert_eq!(out, format!("x{n}"));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn decimals_read_as_to_string(n in any::<usize>()) {
+            let mut out = String::new();
+            push_decimal(&mut out, n);
+            prop_assert_eq!(out, n.to_string());
+        }
     }
 }
