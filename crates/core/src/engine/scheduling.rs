@@ -111,10 +111,12 @@ impl Engine {
         {
             return Arc::clone(reason);
         }
-        let deployment = &self.world.service(id).deployments[dep].id;
+        let deployment: &str = &self.world.service(id).deployments[dep].id;
+        // Joined rather than formatted: these texts are made once per service and deployment.
+        let head = "Scaling activity initiated by (deployment ";
         let reason: Arc<str> = match why {
-            StopWhy::Scaling => format!("Scaling activity initiated by (deployment {deployment})").into(),
-            StopWhy::Draining => format!("Scaling activity initiated by (deployment {deployment}): container instance is in DRAINING state").into(),
+            StopWhy::Scaling => [head, deployment, ")"].concat().into(),
+            StopWhy::Draining => [head, deployment, "): container instance is in DRAINING state"].concat().into(),
             StopWhy::ConstraintViolated => "Service scheduler stopped the task: the container instance no longer satisfies the placement constraints".into(),
         };
         if self.stop_reasons.len() <= id.index() {
@@ -379,13 +381,19 @@ impl Engine {
             let now = self.now;
             let d = &mut self.service_mut(id).deployments[dep];
             d.rollout_state = RolloutState::Completed;
-            d.rollout_reason = format!("ECS deployment {deployment_id} completed.");
+            d.rollout_reason = ["ECS deployment ", &deployment_id, " completed."].concat();
             d.updated_at = now;
-            let msg =
-                format!("(service {name}) (deployment {deployment_id}) deployment completed.");
+            let msg = [
+                "(service ",
+                &name,
+                ") (deployment ",
+                &deployment_id,
+                ") deployment completed.",
+            ]
+            .concat();
             self.service_event(id, "SERVICE_DEPLOYMENT_COMPLETED", &msg, true);
         }
-        let msg = format!("(service {name}) has reached a steady state.");
+        let msg = ["(service ", &name, ") has reached a steady state."].concat();
         self.service_event(id, "SERVICE_STEADY_STATE", &msg, true);
     }
 
