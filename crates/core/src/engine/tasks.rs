@@ -413,8 +413,7 @@ impl Engine {
         let base = [uuid, cluster, ec2, group, status];
         match (t.last_status, &t.stop) {
             (TaskStatus::Stopped | TaskStatus::Stopping, Some(stop)) => {
-                let service = t.service.map(|(sid, _)| sid);
-                let (code, reason) = names.task_stop(trace, (id, service), stop);
+                let (code, reason) = names.task_stop(trace, t, stop);
                 let [a, b, c, d, e] = base;
                 let shape = names.shapes(trace).stopped;
                 trace.push_strs(*now, shape, [a, b, c, d, e, code, reason]);
@@ -533,17 +532,12 @@ impl TraceNames {
 
     /// The stop code and reason of task `id`, whose stop cause is `stop`: the numbers found for
     /// its first stop record, or found now.
-    fn task_stop(
-        &mut self,
-        trace: &mut Trace,
-        (id, service): (TaskId, Option<ServiceId>),
-        stop: &StopCause,
-    ) -> (TraceStr, TraceStr) {
-        if let Some(names) = self.task_names(id.index()).stop {
+    fn task_stop(&mut self, trace: &mut Trace, t: &Task, stop: &StopCause) -> (TraceStr, TraceStr) {
+        if let Some(names) = self.task_names(t.id.index()).stop {
             return names;
         }
-        let names = self.stop(trace, stop, service);
-        self.tasks[id.index()].stop = Some(names);
+        let names = self.stop(trace, stop, t.service.map(|(sid, _)| sid));
+        self.tasks[t.id.index()].stop = Some(names);
         names
     }
 
