@@ -102,11 +102,21 @@ impl RngStreams {
         // The same text as `format!("{a:016x}{b:016x}")`, two digits per byte of the draws,
         // most significant first, without the formatting machinery.
         let mut id = [0u8; 32];
-        let bytes = a.to_be_bytes().into_iter().chain(b.to_be_bytes());
-        for (pair, byte) in id.chunks_exact_mut(2).zip(bytes) {
-            pair.copy_from_slice(&HEX_PAIRS[usize::from(byte)]);
-        }
+        let (high, low) = id.split_at_mut(16);
+        write_hex(high, a);
+        write_hex(low, b);
         HexId::from_digits(id)
+    }
+}
+
+/// Writes `value`'s 16 hex digits into `out`, most significant first: two digits per byte,
+/// from the table, in a loop the compiler unrolls.
+fn write_hex(out: &mut [u8], value: u64) {
+    let bytes = value.to_be_bytes();
+    for (at, byte) in bytes.iter().enumerate() {
+        let pair = HEX_PAIRS[usize::from(*byte)];
+        out[2 * at] = pair[0];
+        out[2 * at + 1] = pair[1];
     }
 }
 
