@@ -5,7 +5,7 @@ use super::Engine;
 use crate::cql::Expr;
 use crate::ids::{ClusterId, InstanceId, TaskDefId, TaskId};
 use crate::instance::InstanceStatus;
-use crate::placement::index::{self, Indexed};
+use crate::placement::index::Indexed;
 use crate::placement::{self, Evaluation, PlacementInput, Reason, Strategy, Verdict};
 use crate::resources::Requirement;
 use crate::taskdef::ResourceOverrides;
@@ -86,9 +86,8 @@ impl Engine {
             .task_def(spec.task_def)
             .requirement(&spec.overrides);
         let mut out = RunOutcome::default();
-        let by_instance = index::spreads_by_instance(&spec.strategies);
         for placed in 0..spec.count {
-            match self.choose_instance(spec, &req, by_instance) {
+            match self.choose_instance(spec, &req) {
                 Ok(instance) => out.tasks.push(self.create_task(spec, instance, &req, None)),
                 Err(ev) => {
                     self.note_failure(spec, &ev, spec.count - placed);
@@ -106,18 +105,12 @@ impl Engine {
 
     /// Filters, strategies and tie-break for one task of `spec`: where it goes, or the
     /// evaluation that found no place.
-    /// `by_instance`: the strategies spread by instance (`index::spreads_by_instance`), so the
-    /// index should read the group's holders by count.
     pub(super) fn choose_instance(
         &mut self,
         spec: &RunSpec,
         req: &Requirement,
-        by_instance: bool,
     ) -> Result<InstanceId, Evaluation> {
         if self.placement == super::PlacementMode::Indexed {
-            if by_instance {
-                self.index.count_by_instance(spec.cluster, &spec.group);
-            }
             let member_of = self.member_of(spec);
             let input = PlacementInput {
                 requirement: req,

@@ -185,9 +185,8 @@ impl Engine {
             .task_def(spec.task_def)
             .requirement(&spec.overrides);
         let before = started.len();
-        let by_instance = crate::placement::index::spreads_by_instance(&spec.strategies);
         for _ in 0..n {
-            match self.choose_instance(&spec, &req, by_instance) {
+            match self.choose_instance(&spec, &req) {
                 Ok(instance) => {
                     started.push(self.start_service_task(id, dep, &spec, instance, &req))
                 }

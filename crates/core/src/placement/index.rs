@@ -621,20 +621,6 @@ impl PlacementIndex {
         self.counted_zone.get(id.index()).map(|z| z.as_deref())
     }
 
-    /// Readies the index to place tasks of `group` with a spread by instance: its holders are
-    /// read by count from then on (call it before each such placement: a zone the group
-    /// reaches later gets its counts then).
-    pub fn count_by_instance(&mut self, cluster: ClusterId, group: &str) {
-        let zones = self.groups.get_mut(cluster, group);
-        for counts in zones.into_iter().flat_map(|z| z.values_mut()) {
-            if counts.by_count.is_none() {
-                counts.by_count = Some(group_by_count(&counts.per_instance));
-                let holders = counts.per_instance.iter().map(|(id, _)| *id);
-                counts.holder_bits = Some(Bits::from_ids(holders));
-            }
-        }
-    }
-
     /// The number of a zone bucket, given on first sight.
     fn intern(&mut self, zone: &Zone) -> u32 {
         match self.zone_names.iter().position(|z| z == zone) {
@@ -718,16 +704,24 @@ impl PlacementIndex {
             return Indexed::NotIndexed;
         };
         self.settle();
+        // The group's place, looked up once for the whole placement.
+        let group = self.groups.place(cluster, input.group);
         match plan.then {
             Then::Binpack(field) => self.keep_buckets(field),
             // Walked upward by memory for the first valid instance.
             Then::Nothing => self.keep_buckets(BinpackField::Memory),
-            // Read by memory only when kept (`some_non_holder_fits`).
-            Then::Instance => {}
+            // Read by memory only when kept (`some_non_holder_fits`); the group's holders by
+            // count.
+            Then::Instance => {
+                if let Some(at) = group {
+                    count_by_instance(&mut self.groups.zones[at]);
+                }
+            }
         }
         // The tied set's buffers, lent to the pass and kept for the next.
         let mut scratch = std::mem::take(&mut self.tie_scratch);
-        let chosen = self.choose_settled(world, (cluster, input), plan, rng, &mut scratch);
+        let group = group.map(|at| &self.groups.zones[at]);
+        let chosen = self.choose_settled(world, (cluster, input, group), plan, rng, &mut scratch);
         self.tie_scratch = scratch;
         if self.memory_wanted.take() {
             self.keep_buckets(BinpackField::Memory);
@@ -739,12 +733,11 @@ impl PlacementIndex {
     fn choose_settled(
         &self,
         world: &World,
-        (cluster, input): (ClusterId, &PlacementInput<'_>),
+        (cluster, input, group): (ClusterId, &PlacementInput<'_>, Option<&GroupZones>),
         plan: Plan,
         rng: &mut RngStreams,
         scratch: &mut TieScratch,
     ) -> Indexed {
-        let group = self.groups.get(cluster, input.group);
         let check = Check::new(self, world, input);
         let zones: ZoneViews<'_> = self
             .pools
@@ -886,10 +879,6 @@ impl Groups {
         self.place(cluster, group).map(|at| &self.zones[at])
     }
 
-    fn get_mut(&mut self, cluster: ClusterId, group: &str) -> Option<&mut GroupZones> {
-        self.place(cluster, group).map(|at| &mut self.zones[at])
-    }
-
     /// The group's zones, created empty on first use.
     fn get_or_insert(&mut self, cluster: ClusterId, group: &str) -> &mut GroupZones {
         let at = match self.place(cluster, group) {
@@ -994,10 +983,17 @@ fn group_by_count(per_instance: &[(InstanceId, u64)]) -> ByCount {
     by_count
 }
 
-/// Whether the index places with `strategies` by spreading over instances (then
-/// `count_by_instance` should come before each placement).
-pub fn spreads_by_instance(strategies: &[Strategy]) -> bool {
-    Plan::of(strategies).is_some_and(|p| p.then == Then::Instance)
+/// Readies a group's zones for a placement with a spread by instance: their holders are read
+/// by count from then on (done before each such placement: a zone the group reaches later
+/// gets its counts then).
+fn count_by_instance(zones: &mut GroupZones) {
+    for counts in zones.values_mut() {
+        if counts.by_count.is_none() {
+            counts.by_count = Some(group_by_count(&counts.per_instance));
+            let holders = counts.per_instance.iter().map(|(id, _)| *id);
+            counts.holder_bits = Some(Bits::from_ids(holders));
+        }
+    }
 }
 
 /// The strategy lists the index serves: an optional spread by zone, then one measure.
