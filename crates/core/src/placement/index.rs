@@ -218,7 +218,39 @@ impl GroupZone {
 }
 
 /// Zone → the group's live tasks there.
-pub(super) type GroupZones = BTreeMap<u32, GroupZone>;
+/// A group's counts in each zone it reached, by the zone's number (`PlacementIndex::zone_id`:
+/// a handful, numbered from 0 in order of first sight), so a count reads its zone by index.
+#[derive(Clone, Debug, Default)]
+pub(super) struct GroupZones {
+    by_zone: Vec<Option<GroupZone>>,
+}
+
+impl GroupZones {
+    /// The group's counts in zone `zone`, if it ever had a task there.
+    pub(super) fn get(&self, zone: u32) -> Option<&GroupZone> {
+        self.by_zone.get(zone as usize).and_then(Option::as_ref)
+    }
+
+    /// The group's counts in zone `zone`, created empty on first use.
+    fn zone_mut(&mut self, zone: u32) -> &mut GroupZone {
+        let at = zone as usize;
+        if self.by_zone.len() <= at {
+            self.by_zone.resize_with(at + 1, || None);
+        }
+        self.by_zone[at].get_or_insert_with(GroupZone::default)
+    }
+
+    /// Each zone the group reached, by number, with its counts.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (u32, &GroupZone)> {
+        (0u32..)
+            .zip(&self.by_zone)
+            .filter_map(|(zone, c)| Some((zone, c.as_ref()?)))
+    }
+
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut GroupZone> {
+        self.by_zone.iter_mut().flatten()
+    }
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct PlacementIndex {
@@ -597,8 +629,8 @@ impl PlacementIndex {
             .filter(|t| t.desired_status != DesiredStatus::Stopped);
         for t in live {
             let zones = self.groups.get_or_insert(inst.cluster, &t.group);
-            change(zone_counts_mut(zones, old), id, -1);
-            change(zone_counts_mut(zones, new), id, 1);
+            change(zones.zone_mut(old), id, -1);
+            change(zones.zone_mut(new), id, 1);
         }
     }
 
@@ -612,7 +644,7 @@ impl PlacementIndex {
         }
         let zone = self.counted_zone_id[instance.index()];
         let zones = self.groups.get_or_insert(inst.cluster, group);
-        change(zone_counts_mut(zones, zone), instance, delta);
+        change(zones.zone_mut(zone), instance, delta);
     }
 
     /// The zone bucket the index holds for `id` (its `ecs.availability-zone` attribute, None when
@@ -681,8 +713,8 @@ impl PlacementIndex {
         let zones = self.groups.get(cluster, group);
         zones
             .into_iter()
-            .flatten()
-            .map(|(zone, counts)| (*zone, counts.tasks, counts.per_instance.as_slice()))
+            .flat_map(GroupZones::iter)
+            .map(|(zone, counts)| (zone, counts.tasks, counts.per_instance.as_slice()))
     }
 
     /// A group's counts by zone number (None: the group never had a task here).
@@ -746,7 +778,7 @@ impl PlacementIndex {
             .flatten()
             .map(|(_, at)| {
                 let pool = &self.pool_list[*at];
-                let counts = group.and_then(|g| g.get(&pool.zone_id));
+                let counts = group.and_then(|g| g.get(pool.zone_id));
                 ZoneView {
                     pool,
                     filed: &self.filed,
@@ -894,11 +926,6 @@ impl Groups {
         };
         &mut self.zones[at]
     }
-}
-
-/// One zone's counts of a group (by the zone's number), created empty on first use.
-fn zone_counts_mut(zones: &mut GroupZones, zone: u32) -> &mut GroupZone {
-    zones.entry(zone).or_default()
 }
 
 /// A zone's holders of a group grouped by how many tasks they hold, each group in id order:
@@ -1782,15 +1809,17 @@ mod tests {
     fn groups_of_one_name_in_two_clusters_stay_apart() {
         let (a, b) = (ClusterId(0), ClusterId(1));
         let mut groups = Groups::default();
-        groups
-            .get_or_insert(a, "service:web")
-            .insert(0, GroupZone::default());
-        assert!(groups.get(a, "service:web").is_some_and(|z| z.len() == 1));
+        let zones = |g: Option<&GroupZones>| g.map(|z| z.iter().map(|(zone, _)| zone).collect());
+        let reached = |g: &mut GroupZones| g.iter().count();
+        groups.get_or_insert(a, "service:web").zone_mut(2);
+        assert_eq!(zones(groups.get(a, "service:web")), Some(vec![2]));
         assert!(groups.get(b, "service:web").is_none());
         assert!(groups.get(a, "service:api").is_none());
-        assert!(groups.get_or_insert(b, "service:web").is_empty());
-        assert!(groups.get(a, "service:web").is_some_and(|z| z.len() == 1));
-        assert!(groups.get(b, "service:web").is_some_and(|z| z.is_empty()));
+        assert_eq!(reached(groups.get_or_insert(b, "service:web")), 0);
+        assert_eq!(zones(groups.get(a, "service:web")), Some(vec![2]));
+        assert_eq!(zones(groups.get(b, "service:web")), Some(vec![]));
+        let web = groups.get_or_insert(a, "service:web");
+        assert!(web.get(0).is_none() && web.get(2).is_some() && web.get(9).is_none());
     }
 
     /// The zones' non-holders, whether a zone's holders are kept as bits, listed only, or

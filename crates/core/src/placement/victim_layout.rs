@@ -104,7 +104,7 @@ struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// The group's live tasks per instance of a zone, in instance id order.
     fn per_instance(&self, zone: usize) -> &'a [(InstanceId, u64)] {
-        let counts = self.group.and_then(|g| g.get(&(zone as u32)));
+        let counts = self.group.and_then(|g| g.get(zone as u32));
         counts.map_or(&[], |c| c.per_instance())
     }
 }
@@ -174,8 +174,8 @@ impl PassArrays {
             index.zone_ids().max(layout.zones.len()),
             0,
         );
-        for (zone, counts) in group.into_iter().flatten() {
-            self.zone_load[*zone as usize] = counts.tasks();
+        for (zone, counts) in group.into_iter().flat_map(GroupZones::iter) {
+            self.zone_load[zone as usize] = counts.tasks();
         }
         refill(&mut self.loaded, layout.zones.len(), false);
         // Written zone by zone before any read (`load_zone`); all false between sweeps.
