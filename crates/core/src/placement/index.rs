@@ -192,7 +192,8 @@ pub(super) struct GroupZone {
     per_instance: Vec<(InstanceId, u64)>,
     /// The same instances grouped by how many they hold, each group in id order: spread by
     /// instance looks at the least loaded first. Kept only for groups placed with spread by
-    /// instance (`prepare` starts it), since moving an instance between large groups costs.
+    /// instance (`count_by_instance` starts it), since moving an instance between large groups
+    /// costs.
     by_count: Option<ByCount>,
     /// The holding instances as bits, kept alongside `by_count`.
     holder_bits: Option<Bits>,
@@ -217,7 +218,6 @@ impl GroupZone {
     }
 }
 
-/// Zone → the group's live tasks there.
 /// A group's counts in each zone it reached, by the zone's number (`PlacementIndex::zone_id`:
 /// a handful, numbered from 0 in order of first sight), so a count reads its zone by index.
 #[derive(Clone, Debug, Default)]
