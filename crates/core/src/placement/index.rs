@@ -771,32 +771,34 @@ impl PlacementIndex {
         scratch: &mut TieScratch,
     ) -> Indexed {
         let check = Check::new(self, world, input);
-        let zones: ZoneViews<'_> = self
-            .pools
-            .get(&cluster)
-            .into_iter()
-            .flatten()
-            .map(|(_, at)| {
-                let pool = &self.pool_list[*at];
-                let counts = group.and_then(|g| g.get(pool.zone_id));
-                ZoneView {
-                    pool,
-                    filed: &self.filed,
-                    counts,
-                    load: counts.map_or(0, |c| c.tasks),
-                    least: None,
-                }
-            })
-            .collect();
+        // Filled in place (collecting would build the inline list and then move it).
+        let mut zones = ZoneViews::new();
+        zones.extend(
+            self.pools
+                .get(&cluster)
+                .into_iter()
+                .flatten()
+                .map(|(_, at)| {
+                    let pool = &self.pool_list[*at];
+                    let counts = group.and_then(|g| g.get(pool.zone_id));
+                    ZoneView {
+                        pool,
+                        filed: &self.filed,
+                        counts,
+                        load: counts.map_or(0, |c| c.tasks),
+                        least: None,
+                    }
+                }),
+        );
         let walk = match self.kept.memory {
             true => NonHolderWalk::ByMemory,
             false => NonHolderWalk::ById(&self.memory_wanted),
         };
         let least =
             |z: &ZoneView<'_>| least_valid((z.pool, z.counts), plan.then, input, &check, &walk);
-        let Some(zones) = plan.narrow(zones, least) else {
+        if plan.narrow(&mut zones, least).is_none() {
             return Indexed::Nowhere;
-        };
+        }
         let Some(best) = zones.iter().filter_map(|z| z.least).min() else {
             return Indexed::Nowhere;
         };
@@ -1066,15 +1068,16 @@ impl Plan {
 
     /// The zones whose instances can tie, each with its least valid measure (`least`): with a
     /// spread by zone, the zones at the least load among those with a valid instance (zones of
-    /// higher loads are never judged); otherwise every zone. None: no valid instance.
+    /// higher loads are never judged); otherwise every zone. Narrowed in place (the list is
+    /// a few hundred bytes inline, not worth moving); None: no valid instance.
     fn narrow<'a>(
         &self,
-        mut zones: ZoneViews<'a>,
+        zones: &mut ZoneViews<'a>,
         least: impl Fn(&ZoneView<'a>) -> Option<i64>,
-    ) -> Option<ZoneViews<'a>> {
+    ) -> Option<()> {
         if !self.by_zone {
             zones.iter_mut().for_each(|z| z.least = least(z));
-            return zones.iter().any(|z| z.least.is_some()).then_some(zones);
+            return zones.iter().any(|z| z.least.is_some()).then_some(());
         }
         // Load by load upward: the first load with a valid zone is the least such load.
         let mut above = None;
@@ -1091,7 +1094,7 @@ impl Plan {
             }
             if valid {
                 zones.retain(|z| z.load == load);
-                return Some(zones);
+                return Some(());
             }
             above = Some(load);
         }
