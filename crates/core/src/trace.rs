@@ -204,20 +204,29 @@ impl<T: Copy> Chunks<T> {
 
     /// Appends `run` in one chunk; the position of its first slot.
     fn push_run(&mut self, run: &[T]) -> usize {
-        assert!(run.len() <= CHUNK, "a run of at most {CHUNK} slots");
-        if self
-            .chunks
-            .last()
-            .is_none_or(|last| last.len() + run.len() > CHUNK)
-        {
+        let (first, last) = self.room_for(run.len());
+        last.extend_from_slice(run);
+        first
+    }
+
+    /// `push_run` for a run whose length is known when compiled: its slots are stored one by
+    /// one, not through a copy of unknown length (a call that costs more than a record's few
+    /// slots).
+    fn push_array<const N: usize>(&mut self, run: [T; N]) -> usize {
+        let (first, last) = self.room_for(N);
+        last.extend(run);
+        first
+    }
+
+    /// The position the next `n` slots take and the chunk they go in (a new one when the last
+    /// has no room for them).
+    fn room_for(&mut self, n: usize) -> (usize, &mut Vec<T>) {
+        assert!(n <= CHUNK, "a run of at most {CHUNK} slots");
+        if self.chunks.last().is_none_or(|last| last.len() + n > CHUNK) {
             self.chunks.push(Vec::with_capacity(CHUNK));
         }
         let first = self.end();
-        self.chunks
-            .last_mut()
-            .expect("a chunk was made")
-            .extend_from_slice(run);
-        first
+        (first, self.chunks.last_mut().expect("a chunk was made"))
     }
 
     /// The `n` slots from position `first` (appended as one run; an empty run may sit just past
@@ -394,9 +403,9 @@ impl Trace {
         shape: StrShape<N>,
         values: [TraceStr; N],
     ) {
-        let first = self.values.push_run(&values.map(|v| v.0));
+        let first = self.values.push_array(values.map(|v| v.0));
         let first = u32::try_from(first).expect("under 4 billion trace fields");
-        self.records.push_run(&[Stored {
+        self.records.push_array([Stored {
             time,
             first,
             shape: shape.id,
@@ -432,7 +441,7 @@ impl Trace {
         let first = self.values.push_run(&values);
         let first = u32::try_from(first).expect("under 4 billion trace fields");
         self.scratch_values = values;
-        self.records.push_run(&[Stored { time, first, shape }]);
+        self.records.push_array([Stored { time, first, shape }]);
     }
 
     /// The number of a record shape (its kind first), interned on first sight.

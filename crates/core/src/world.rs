@@ -311,10 +311,17 @@ pub struct TaskList {
     gone_count: usize,
 }
 
+/// Room a task list makes at its first task.
+const TASK_LIST_FIRST: usize = 16;
+
 impl TaskList {
     /// Adds `task` (at the end when it is the newest, as new tasks are; else in its place; once).
     pub fn push(&mut self, task: TaskId) {
         if self.ids.last().is_none_or(|last| *last < task) {
+            if self.ids.capacity() == 0 {
+                // Lists mostly grow past a first push's four: room for more at once.
+                self.ids.reserve(TASK_LIST_FIRST);
+            }
             self.ids.push(task);
             self.gone.resize(self.ids.len().div_ceil(64), 0);
             return;

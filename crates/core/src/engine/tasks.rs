@@ -67,7 +67,12 @@ impl Engine {
         self.world.count_shape(id, 1);
         self.world.join_group(id);
         self.world.clusters[spec.cluster.index()].tasks.push(id);
-        self.instance_mut(inst).tasks.push(id);
+        let on_instance = &mut self.instance_mut(inst).tasks;
+        if on_instance.capacity() == 0 {
+            // Most instances hold more than the four a first push makes room for.
+            on_instance.reserve(INSTANCE_TASKS_FIRST);
+        }
+        on_instance.push(id);
         self.stats.placed += 1;
         self.record_status(id);
         let (delay, event) = match status {
@@ -432,6 +437,9 @@ struct StatusShapes {
     plain: StrShape<5>,
     stopped: StrShape<7>,
 }
+
+/// Room an instance's task list makes at its first task.
+const INSTANCE_TASKS_FIRST: usize = 8;
 
 /// The keys of a `TaskStatus` record, in order.
 const STATUS_KEYS: [&str; 5] = ["taskId", "cluster", "ec2InstanceId", "group", "status"];

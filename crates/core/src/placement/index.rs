@@ -969,6 +969,9 @@ impl ByCount {
     }
 }
 
+/// Room made for a group's holders in a zone when it gains its first.
+const ZONE_HOLDERS_FIRST: usize = 16;
+
 /// Adds `delta` tasks on `instance` to a zone's counts.
 fn change(counts: &mut GroupZone, instance: InstanceId, delta: i64) {
     counts.tasks = counts.tasks.saturating_add_signed(delta);
@@ -976,6 +979,10 @@ fn change(counts: &mut GroupZone, instance: InstanceId, delta: i64) {
     let at = match list.binary_search_by_key(&instance, |(i, _)| *i) {
         Ok(at) => at,
         Err(at) => {
+            if list.capacity() == 0 {
+                // A group mostly holds more instances in a zone than a first insert's four.
+                list.reserve(ZONE_HOLDERS_FIRST);
+            }
             list.insert(at, (instance, 0));
             at
         }
