@@ -71,7 +71,7 @@ pub(crate) fn compare(args: CompareArgs) -> ExitCode {
 /// The scenario with one strategy set, re-validated as a scenario of its own.
 fn variant(base: &Scenario, spec: &str) -> Result<Scenario, String> {
     let strategies = compare::parse_spec(spec)?;
-    let doc = compare::with_strategies(&base.document, &strategies);
+    let doc = compare::with_strategies(&base.document(), &strategies);
     let text = serde_json::to_string(&doc).map_err(|e| e.to_string())?;
     let no_files = |_: &str| Err("task definitions are inlined".to_string());
     scenario::load(&text, &format!("{} with {spec}", base.name), &no_files)

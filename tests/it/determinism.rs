@@ -108,6 +108,28 @@ fn every_bundled_scenario_passes_and_is_byte_identical_across_runs() {
     }
 }
 
+/// A scenario's document stands alone (what `check` writes a reproducer from and `compare`
+/// varies): loaded again with no files, every bundled scenario, `file:` task definitions
+/// included, runs to the same events.
+#[test]
+fn every_bundled_scenario_document_reloads_without_files_to_the_same_run() {
+    let no_files = |rel: &str| Err(format!("no file {rel}"));
+    for path in scenario_files() {
+        let s = load_file(&path);
+        let text = serde_json::to_string(&s.document()).unwrap();
+        let again = load(&text, "document.json", &no_files).unwrap_or_else(|e| {
+            panic!("{}: the document does not load alone: {e}", path.display())
+        });
+        let (_, events, _) = outputs(&s, None);
+        let (_, events_again, _) = outputs(&again, None);
+        assert!(
+            events == events_again,
+            "{}: the document runs differently",
+            path.display()
+        );
+    }
+}
+
 const RANDOM_PLACEMENTS: &str = r#"name: random-placements
 seed: 1
 until: 10m

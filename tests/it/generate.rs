@@ -83,7 +83,8 @@ fn counts_in_the_file_match_the_arguments() {
         .sum();
     assert_eq!(desired, 60);
     // One update_service per service, at 10m (spread over the default 10 s), to revision 2.
-    let timeline = s.document["timeline"].as_array().unwrap();
+    let document = s.document();
+    let timeline = document["timeline"].as_array().unwrap();
     let updates: Vec<&Value> = timeline
         .iter()
         .filter(|e| e.get("update_service").is_some())

@@ -190,7 +190,10 @@ fn hit_of(response: Option<&Value>) -> Vec<String> {
 /// without `faults`, with the run seed, and with each fault as a timeline entry naming exactly
 /// the instance or task it hit in the failing run.
 pub fn reproducer(scenario: &Scenario, case: &Case, faults: &[Fault], out: &RunOutput) -> Value {
-    let mut doc: Map<String, Value> = scenario.document.as_object().cloned().unwrap_or_default();
+    let mut doc: Map<String, Value> = match scenario.document() {
+        Value::Object(doc) => doc,
+        _ => Map::new(),
+    };
     doc.remove("faults");
     doc.insert("name".into(), json!(format!("{}-repro", scenario.name)));
     let description = format!(

@@ -10,6 +10,7 @@ use crate::{fleet, request, timeline};
 use ecsim_core::time::SimDuration;
 use ecsim_core::timing::Timing;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 const TOP_KEYS: [&str; 17] = [
     "sampleEvery",
@@ -38,7 +39,7 @@ pub type FileLoader<'a> = &'a dyn Fn(&str) -> Result<String, String>;
 
 /// Parses and validates scenario `text`; `file` names it in errors.
 pub fn load(text: &str, file: &str, files: FileLoader<'_>) -> Result<Scenario, ScenarioError> {
-    let doc = parse_document(text, file)?;
+    let doc = Arc::new(parse_document(text, file)?);
     let mut keys = TOP_KEYS.to_vec();
     keys.push("faults");
     let m = MapReader::new(file, "", &doc, &keys)?;
@@ -73,12 +74,12 @@ pub fn load(text: &str, file: &str, files: FileLoader<'_>) -> Result<Scenario, S
         expectations: list(file, &m, "expect", timeline::parse_expectation)?,
         invariants: list(file, &m, "invariants", crate::invariants::parse)?,
         faults: list(file, &m, "faults", crate::faults::parse)?,
-        document: doc.value.to_json(),
+        source: Arc::clone(&doc),
         source_hash: fnv_hex(text),
         name,
     };
     check_times(file, &doc, &scenario)?;
-    Ok(inline_task_definitions(scenario))
+    Ok(scenario)
 }
 
 /// `sampleEvery`: a positive duration, default 1m.
@@ -312,19 +313,6 @@ fn check_times(file: &str, doc: &Located<Node>, s: &Scenario) -> Result<(), Scen
         }
     }
     Ok(())
-}
-
-/// The document with every `file:` task definition replaced by its body, so that it stands
-/// alone (a reproducer is written from it).
-fn inline_task_definitions(mut s: Scenario) -> Scenario {
-    if let Some(doc) = s.document.as_object_mut()
-        && doc.contains_key("taskDefinitions")
-    {
-        let bodies: Vec<serde_json::Value> =
-            s.task_definitions.iter().map(|r| r.body.clone()).collect();
-        doc.insert("taskDefinitions".into(), serde_json::Value::Array(bodies));
-    }
-    s
 }
 
 /// FNV-1a of the text, as 16 hex digits.

@@ -1,9 +1,11 @@
 //! The validated scenario: plain data, ready to run.
 
 use crate::error::Loc;
+use crate::node::{Located, Node};
 use ecsim_core::timing::Timing;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 pub struct Scenario {
@@ -28,10 +30,30 @@ pub struct Scenario {
     pub expectations: Vec<Expectation>,
     pub invariants: Vec<crate::invariants::Invariant>,
     pub faults: Vec<crate::faults::FaultSpec>,
-    /// The document as JSON (for writing a reproducer), `file:` task definitions inlined.
-    pub document: Value,
+    /// The parsed document, kept for `document` (a run never needs it as JSON).
+    pub(crate) source: Arc<Located<Node>>,
     /// A stable hash of the scenario text (FNV-1a, 16 hex digits) for reports.
     pub source_hash: String,
+}
+
+impl Scenario {
+    /// The document as JSON (for writing a reproducer or a variant), with every `file:` task
+    /// definition replaced by its body so that it stands alone. Made on each call: only plan,
+    /// check and compare ask, and converting a large scenario costs a run tens of milliseconds.
+    pub fn document(&self) -> Value {
+        let mut document = self.source.value.to_json();
+        if let Some(doc) = document.as_object_mut()
+            && doc.contains_key("taskDefinitions")
+        {
+            let bodies: Vec<Value> = self
+                .task_definitions
+                .iter()
+                .map(|r| r.body.clone())
+                .collect();
+            doc.insert("taskDefinitions".into(), Value::Array(bodies));
+        }
+        document
+    }
 }
 
 /// An ECS request with its place in the source.

@@ -108,6 +108,8 @@ pub fn parse_document(text: &str, file: &str) -> Result<Located<Node>, ScenarioE
             max_nodes: 50_000_000,
             max_events: 200_000_000,
         },
+        // Scenarios read no comment: the parser still checks them but keeps no text.
+        emit_comments: false,
     };
     serde_saphyr::from_str_with_options::<Located<Node>>(text, options).map_err(|e| {
         let loc = e.location().map_or(Loc { line: 1, column: 1 }, |l| Loc {

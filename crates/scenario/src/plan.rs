@@ -254,6 +254,8 @@ struct Loss {
 
 struct Planner<'a> {
     scenario: &'a Scenario,
+    /// The scenario's document, made once: each setting tried is a copy with numbers changed.
+    base: Value,
     request: &'a PlanRequest,
     segs: Vec<Vec<Seg>>,
     loss_at_ms: u64,
@@ -267,16 +269,16 @@ impl<'a> Planner<'a> {
         if request.vary.is_empty() {
             return Err("give at least one --vary PATH=LOW..HIGH".into());
         }
+        let base = scenario.document();
         let mut segs = Vec::new();
         for (k, v) in request.vary.iter().enumerate() {
             if request.vary[..k].iter().any(|w| w.path == v.path) {
                 return Err(format!("`{}` is varied twice", v.path));
             }
-            segs.push(number_path(&scenario.document, &v.path)?);
+            segs.push(number_path(&base, &v.path)?);
         }
         if request.objective == Objective::Cost {
-            fleet_cost(&scenario.document, &request.prices)
-                .map_err(|e| format!("--objective cost: {e}"))?;
+            fleet_cost(&base, &request.prices).map_err(|e| format!("--objective cost: {e}"))?;
         }
         let loss_at_ms = request.loss_at_ms.unwrap_or(scenario.until_ms / 2);
         if loss_at_ms > scenario.until_ms {
@@ -291,6 +293,7 @@ impl<'a> Planner<'a> {
         }
         Ok(Planner {
             scenario,
+            base,
             request,
             segs,
             loss_at_ms,
@@ -301,7 +304,7 @@ impl<'a> Planner<'a> {
     }
 
     fn document(&self, values: &[u64]) -> Value {
-        let mut doc = self.scenario.document.clone();
+        let mut doc = self.base.clone();
         for (segs, v) in self.segs.iter().zip(values) {
             if let Some(slot) = slot(&mut doc, segs) {
                 *slot = json!(v);
