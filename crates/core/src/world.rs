@@ -12,6 +12,7 @@ use crate::taskdef::{TaskDefStatus, TaskDefinition};
 use foldhash::fast::FixedState;
 use indexmap::IndexMap;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Names (a cluster's task groups) to values, found by a hash of the name rather than by
 /// comparing names (a fixed-seed hasher, so the same on every run and machine; iterated, where
@@ -30,6 +31,11 @@ pub struct World {
     /// Per cluster and task group, the tasks whose desiredStatus is not STOPPED, in creation
     /// order: what spread and scale-in count, without walking the cluster.
     pub(crate) groups: BTreeMap<ClusterId, NameMap<TaskList>>,
+    /// The group a task last joined or left, with its place in its cluster's map: a service's
+    /// tasks share one name (one `Arc`), so its next task finds the place by comparing
+    /// pointers instead of hashing the name. Held here, the name cannot be freed and another
+    /// take its address.
+    last_group: Option<(ClusterId, Arc<str>, usize)>,
     /// The tasks holding resources (not STOPPED), counted by required (CPU, memory MiB).
     pub(crate) task_shapes: BTreeMap<(i64, i64), u64>,
     /// Per cluster and EC2 instance id, the instances registered with it, in order.
@@ -246,10 +252,10 @@ impl World {
     pub(crate) fn join_group(&mut self, task: TaskId) {
         let t = &self.tasks[task.index()];
         let groups = self.groups.entry(t.cluster).or_default();
-        // Looked up borrowed: only a group's first task clones its name.
-        match groups.get_mut(&*t.group) {
-            Some(list) => list.push(task),
+        match group_place(&mut self.last_group, (t.cluster, &t.group), groups) {
+            Some(at) => groups[at].push(task),
             None => {
+                // Only a group's first task clones its name.
                 let mut list = TaskList::default();
                 list.push(task);
                 groups.insert((*t.group).into(), list);
@@ -260,12 +266,11 @@ impl World {
     /// A task whose desiredStatus just turned STOPPED leaves its group.
     pub(crate) fn leave_group(&mut self, task: TaskId) {
         let t = &self.tasks[task.index()];
-        if let Some(list) = self
-            .groups
-            .get_mut(&t.cluster)
-            .and_then(|g| g.get_mut(&*t.group))
-        {
-            list.remove(task);
+        let Some(groups) = self.groups.get_mut(&t.cluster) else {
+            return;
+        };
+        if let Some(at) = group_place(&mut self.last_group, (t.cluster, &t.group), groups) {
+            groups[at].remove(task);
         }
     }
 
@@ -309,6 +314,25 @@ pub struct TaskList {
     /// Bit `i % 64` of word `i / 64`: entry `i` is gone.
     gone: Vec<u64>,
     gone_count: usize,
+}
+
+/// The place of `group` in its cluster's map `groups`, from `last` when the name is the same
+/// `Arc` (and then without hashing it); a lookup otherwise, remembered in `last`. None: the
+/// group has no list yet.
+fn group_place(
+    last: &mut Option<(ClusterId, Arc<str>, usize)>,
+    (cluster, group): (ClusterId, &Arc<str>),
+    groups: &NameMap<TaskList>,
+) -> Option<usize> {
+    if let Some((c, name, at)) = last
+        && *c == cluster
+        && Arc::ptr_eq(name, group)
+    {
+        return Some(*at);
+    }
+    let at = groups.get_index_of(&**group)?;
+    *last = Some((cluster, Arc::clone(group), at));
+    Some(at)
 }
 
 /// Room a task list makes at its first task.
