@@ -77,7 +77,8 @@ struct PassArrays {
     loaded: Vec<bool>,
     /// The group's live tasks on each instance, valid for the zones read.
     instance_load: Vec<u64>,
-    /// CPU and memory the picked tasks give back (kept only when a level reads it).
+    /// CPU and memory the picked tasks give back (kept only when a level reads it; all zero
+    /// between passes).
     freed: Vec<(i64, i64)>,
     /// The instances with the best score.
     best: Vec<u32>,
@@ -182,8 +183,10 @@ impl PassArrays {
         let instances = layout.instances.len();
         self.instance_load.resize(instances, 0);
         self.in_best.resize(instances, false);
-        if self.by_available {
-            refill(&mut self.freed, instances, (0, 0));
+        if self.by_available && self.freed.len() < instances {
+            // Zero between passes (`Layout::undo` clears what a pass freed): only new room
+            // is written, not every instance of a large service each pass.
+            self.freed.resize(instances, (0, 0));
         }
         self.best.clear();
         self.picked.clear();
@@ -294,9 +297,12 @@ impl Layout {
         self.gone_at[at as usize] = false;
     }
 
-    /// Undoes the pass's picks: the list says when they are gone.
-    fn undo(&mut self, pass: &PassArrays) {
+    /// Undoes the pass's picks (the list says when they are gone) and clears what they freed.
+    fn undo(&mut self, pass: &mut PassArrays) {
         for &at in &pass.picked {
+            if let Some(freed) = pass.freed.get_mut(self.local_of[at as usize] as usize) {
+                *freed = (0, 0);
+            }
             self.restore(at);
         }
     }
