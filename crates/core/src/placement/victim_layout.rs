@@ -485,6 +485,17 @@ impl Layout {
         let by_zone = levels.contains(&Level::ZoneLoad);
         let by_instance = levels.contains(&Level::InstanceLoad);
         let p = &self.instances[picked as usize];
+        if !by_zone {
+            // Only the picked instance's load and tasks moved since the best were kept (every
+            // pick is on one of them, and each picked one leaves at once): it alone may leave,
+            // found by its number (the best are in number order without a zone level).
+            debug_assert!(pass.best.is_sorted());
+            let leaves = by_instance || p.alive == 0;
+            if let (true, Ok(at)) = (leaves, pass.best.binary_search(&picked)) {
+                pass.best.remove(at);
+            }
+            return !pass.best.is_empty();
+        }
         pass.best.retain(|&l| {
             let s = &self.instances[l as usize];
             s.alive > 0 && !(by_zone && s.zone == p.zone) && !(by_instance && l == picked)
