@@ -82,8 +82,15 @@ struct PassArrays {
     freed: Vec<(i64, i64)>,
     /// The instances with the best score.
     best: Vec<u32>,
-    /// Per instance number: among the best (set only while a sweep looks).
+    /// Per instance number: among the best (set only while a sweep walks the list).
     in_best: Vec<bool>,
+    /// Per position in the list, one bit: a task left on one of the best instances; kept
+    /// while `counted_valid` (built by the second sweep over one set of best instances, then
+    /// updated as picks take tasks and instances leave the set).
+    counted: Vec<u64>,
+    counted_valid: bool,
+    /// Whether the list was walked for the current set of best instances.
+    walked: bool,
     /// Whether a level is the instance's load (read per zone then).
     by_instance: bool,
     /// Whether a level is what instances have available (`freed` kept then).
@@ -169,6 +176,12 @@ pub fn pick(
 }
 
 impl PassArrays {
+    /// The set of best instances was made anew: `counted` no longer follows it.
+    fn best_changed(&mut self) {
+        self.counted_valid = false;
+        self.walked = false;
+    }
+
     fn begin(&mut self, index: &PlacementIndex, layout: &Layout, group: Option<&GroupZones>) {
         refill(
             &mut self.zone_load,
@@ -183,6 +196,7 @@ impl PassArrays {
         let instances = layout.instances.len();
         self.instance_load.resize(instances, 0);
         self.in_best.resize(instances, false);
+        self.best_changed();
         if self.by_available && self.freed.len() < instances {
             // Zero between passes (`Layout::undo` clears what a pass freed): only new room
             // is written, not every instance of a large service each pass.
@@ -191,6 +205,11 @@ impl PassArrays {
         self.best.clear();
         self.picked.clear();
     }
+}
+
+/// Clears bit `at` of a list of 64-bit words.
+fn clear_bit(words: &mut [u64], at: u32) {
+    words[at as usize / 64] &= !(1 << (at % 64));
 }
 
 /// Empties `list` and fills it with `len` copies of `value`, keeping its allocation.
@@ -357,6 +376,9 @@ impl Layout {
             pass.freed[local].1 += own.1;
         }
         self.forget(at);
+        if pass.counted_valid {
+            clear_bit(&mut pass.counted, at);
+        }
         pass.picked.push(at);
     }
 
@@ -386,6 +408,7 @@ impl Layout {
     ) {
         let mut best = std::mem::take(&mut pass.best);
         best.clear();
+        pass.best_changed();
         let rest = if levels.first() == Some(&Level::ZoneLoad) {
             let top = self.best_zones_instances(pass, &mut best);
             if pass.by_instance {
@@ -477,6 +500,7 @@ impl Layout {
         picked: u32,
     ) -> bool {
         if let [Level::Available(field)] = levels {
+            pass.best_changed();
             return self.keep_raised(pass, (*field, own), picked);
         }
         if levels.iter().any(|l| matches!(l, Level::Available(_))) {
@@ -493,9 +517,13 @@ impl Layout {
             let leaves = by_instance || p.alive == 0;
             if let (true, Ok(at)) = (leaves, pass.best.binary_search(&picked)) {
                 pass.best.remove(at);
+                if pass.counted_valid {
+                    self.uncount(pass, picked);
+                }
             }
             return !pass.best.is_empty();
         }
+        pass.best_changed();
         pass.best.retain(|&l| {
             let s = &self.instances[l as usize];
             s.alive > 0 && !(by_zone && s.zone == p.zone) && !(by_instance && l == picked)
@@ -526,8 +554,32 @@ impl Layout {
     }
 
     /// The `r`-th (from 0) task left on the best instances, in list order: its position, found
-    /// by walking the list (for a tied set of most of the tasks left).
+    /// by counting bits of `counted` (for a tied set of most of the tasks left), 64 positions
+    /// a word.
     fn nth_by_sweep(&self, pass: &mut PassArrays, r: usize) -> u32 {
+        if !pass.counted_valid && !std::mem::replace(&mut pass.walked, true) {
+            // Most sets of best instances serve one pick: a walk that stops at the task costs
+            // less than counting them all.
+            return self.walk_to(pass, r);
+        }
+        if !pass.counted_valid {
+            self.count_best(pass);
+        }
+        let mut left = r as u32;
+        for (w, word) in pass.counted.iter().enumerate() {
+            let n = word.count_ones();
+            if left < n {
+                let mut bits = *word;
+                (0..left).for_each(|_| bits &= bits - 1);
+                return (w * 64) as u32 + bits.trailing_zeros();
+            }
+            left -= n;
+        }
+        panic!("r is below the tied count")
+    }
+
+    /// `nth_by_sweep` by walking the list.
+    fn walk_to(&self, pass: &mut PassArrays, r: usize) -> u32 {
         for &l in &pass.best {
             pass.in_best[l as usize] = true;
         }
@@ -544,6 +596,29 @@ impl Layout {
             pass.in_best[l as usize] = false;
         }
         found.expect("r is below the tied count")
+    }
+
+    /// Sets `counted` to the tasks left on the best instances.
+    fn count_best(&self, pass: &mut PassArrays) {
+        refill(&mut pass.counted, self.local_of.len().div_ceil(64), 0);
+        for &l in &pass.best {
+            let at = &self.instances[l as usize].at;
+            for g in at.start as usize..at.end as usize {
+                if !self.gone[g] {
+                    let p = self.positions[g];
+                    pass.counted[p as usize / 64] |= 1 << (p % 64);
+                }
+            }
+        }
+        pass.counted_valid = true;
+    }
+
+    /// The instance `l` left the best: its tasks stop counting.
+    fn uncount(&self, pass: &mut PassArrays, l: u32) {
+        let at = &self.instances[l as usize].at;
+        for &p in &self.positions[at.start as usize..at.end as usize] {
+            clear_bit(&mut pass.counted, p);
+        }
     }
 
     /// The `r`-th (from 0) task left on the best instances, in list order: its position.
@@ -571,6 +646,7 @@ impl Layout {
 mod tests {
     use super::super::filters::test_support::Fixture;
     use super::*;
+    use crate::placement::strategy::SpreadField;
     use crate::resources::Requirement;
     use proptest::prelude::{ProptestConfig, any, prop, prop_assert_eq, proptest};
     use proptest::strategy::Strategy as _;
@@ -691,6 +767,57 @@ mod tests {
         }
     }
 
+    /// Runs `case`'s rounds, comparing each pass's picks (and the draws after them) with
+    /// `victims::pick`'s.
+    fn picks_match(case: &Case) -> Result<(), proptest::test_runner::TestCaseError> {
+        let mut s = State::new(case);
+        let mut rng_layout = RngStreams::new(case.seed);
+        let mut rng_direct = RngStreams::new(case.seed);
+        let key = (ServiceId(0), (ClusterId(0), WEB));
+        for (k, stop_first, crashes, reset) in &case.rounds {
+            let listed: Vec<RetiringTask> = s.retiring.tasks().copied().collect();
+            let (stopped, candidates) = listed.split_at((*stop_first).min(listed.len()));
+            let scope = (&s.f.world, &s.index);
+            let from_layout = pick(
+                scope,
+                key,
+                &case.strategies,
+                (&s.retiring, stopped, candidates.iter().copied()),
+                *k,
+                &mut rng_layout,
+            );
+            let direct = victims::pick(
+                &s.f.world,
+                &s.index,
+                key.1,
+                &case.strategies,
+                (stopped, candidates.iter().copied()),
+                *k,
+                &mut rng_direct,
+            );
+            prop_assert_eq!(from_layout.as_deref(), direct.as_deref());
+            prop_assert_eq!(
+                rng_layout.below(Purpose::Placement, u64::MAX),
+                rng_direct.below(Purpose::Placement, u64::MAX)
+            );
+            let picked = from_layout.unwrap_or_default();
+            for t in stopped.iter().map(|r| r.task).chain(picked) {
+                s.stop(t);
+            }
+            for crash in crashes {
+                let left: Vec<TaskId> = s.retiring.tasks().map(|r| r.task).collect();
+                if !left.is_empty() {
+                    s.stop(left[crash.index(left.len())]);
+                }
+            }
+            if *reset {
+                let left: Vec<RetiringTask> = s.retiring.tasks().copied().collect();
+                s.retiring.reset(left);
+            }
+        }
+        Ok(())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -699,42 +826,19 @@ mod tests {
         /// compactions and new lists.
         #[test]
         fn layout_picks_match_victims_pick(case in case()) {
-            let mut s = State::new(&case);
-            let mut rng_layout = RngStreams::new(case.seed);
-            let mut rng_direct = RngStreams::new(case.seed);
-            let key = (ServiceId(0), (ClusterId(0), WEB));
-            for (k, stop_first, crashes, reset) in &case.rounds {
-                let listed: Vec<RetiringTask> = s.retiring.tasks().copied().collect();
-                let (stopped, candidates) = listed.split_at((*stop_first).min(listed.len()));
-                let scope = (&s.f.world, &s.index);
-                let from_layout = pick(
-                    scope, key, &case.strategies,
-                    (&s.retiring, stopped, candidates.iter().copied()), *k, &mut rng_layout,
-                );
-                let direct = victims::pick(
-                    &s.f.world, &s.index, key.1, &case.strategies,
-                    (stopped, candidates.iter().copied()), *k, &mut rng_direct,
-                );
-                prop_assert_eq!(from_layout.as_deref(), direct.as_deref());
-                prop_assert_eq!(
-                    rng_layout.below(Purpose::Placement, u64::MAX),
-                    rng_direct.below(Purpose::Placement, u64::MAX)
-                );
-                let picked = from_layout.unwrap_or_default();
-                for t in stopped.iter().map(|r| r.task).chain(picked) {
-                    s.stop(t);
-                }
-                for crash in crashes {
-                    let left: Vec<TaskId> = s.retiring.tasks().map(|r| r.task).collect();
-                    if !left.is_empty() {
-                        s.stop(left[crash.index(left.len())]);
-                    }
-                }
-                if *reset {
-                    let left: Vec<RetiringTask> = s.retiring.tasks().copied().collect();
-                    s.retiring.reset(left);
-                }
-            }
+            picks_match(&case)?;
+        }
+
+        /// The same with spread(instanceId) alone: a pass's picks then leave the best one
+        /// instance at a time, and a tie over most tasks is found by counting bits kept across
+        /// the pass's picks.
+        #[test]
+        fn layout_picks_match_victims_pick_spread_by_instance(case in case()) {
+            let case = Case {
+                strategies: vec![Strategy::Spread(SpreadField::Instance)],
+                ..case
+            };
+            picks_match(&case)?;
         }
     }
 }
