@@ -207,6 +207,9 @@ impl PassArrays {
     }
 }
 
+/// A tie of at least 1/`NTH_BY_BITS` of the list is found by counting bits (`Layout::nth`).
+const NTH_BY_BITS: usize = 128;
+
 /// Clears bit `at` of a list of 64-bit words.
 fn clear_bit(words: &mut [u64], at: u32) {
     words[at as usize / 64] &= !(1 << (at % 64));
@@ -351,7 +354,7 @@ impl Layout {
             let at = if tied * 2 > self.alive {
                 self.nth_by_sweep(pass, r)
             } else {
-                self.nth(pass, r)
+                self.nth(pass, r, tied)
             };
             let local = self.local_of[at as usize];
             self.pick_one(ctx, pass, (at, own));
@@ -562,6 +565,12 @@ impl Layout {
             // less than counting them all.
             return self.walk_to(pass, r);
         }
+        self.nth_counted(pass, r)
+    }
+
+    /// The `r`-th (from 0) task left on the best instances, in list order, found by counting
+    /// bits of `counted` (made first if it does not follow the best).
+    fn nth_counted(&self, pass: &mut PassArrays, r: usize) -> u32 {
         if !pass.counted_valid {
             self.count_best(pass);
         }
@@ -621,8 +630,9 @@ impl Layout {
         }
     }
 
-    /// The `r`-th (from 0) task left on the best instances, in list order: its position.
-    fn nth(&self, pass: &mut PassArrays, r: usize) -> u32 {
+    /// The `r`-th (from 0) of the `tied` tasks left on the best instances, in list order: its
+    /// position.
+    fn nth(&self, pass: &mut PassArrays, r: usize, tied: u32) -> u32 {
         let left = |l: u32| {
             let at = &self.instances[l as usize].at;
             let (from, to) = (at.start as usize, at.end as usize);
@@ -633,6 +643,11 @@ impl Layout {
         };
         if let [only] = pass.best[..] {
             return left(only).nth(r).expect("r is below the tied count");
+        }
+        // Setting a bit per tied task and counting 64 positions a word costs less than listing
+        // them and selecting the r-th once the tie is more than a small share of the list.
+        if pass.counted_valid || tied as usize * NTH_BY_BITS >= self.local_of.len() {
+            return self.nth_counted(pass, r);
         }
         pass.tied.clear();
         for &l in &pass.best {
