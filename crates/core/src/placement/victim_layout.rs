@@ -82,10 +82,10 @@ struct PassArrays {
     freed: Vec<(i64, i64)>,
     /// The instances with the best score.
     best: Vec<u32>,
-    /// Per instance number: among the best (set only while a sweep walks the list).
+    /// Per instance number: among the best (set only while `walk_to` walks the list).
     in_best: Vec<bool>,
     /// Per position in the list, one bit: a task left on one of the best instances; kept
-    /// while `counted_valid` (built by the second sweep over one set of best instances, then
+    /// while `counted_valid` (built by the second pick over one set of best instances, then
     /// updated as picks take tasks and instances leave the set).
     counted: Vec<u64>,
     counted_valid: bool,
@@ -192,7 +192,7 @@ impl PassArrays {
             self.zone_load[zone as usize] = counts.tasks();
         }
         refill(&mut self.loaded, layout.zones.len(), false);
-        // Written zone by zone before any read (`load_zone`); all false between sweeps.
+        // Written zone by zone before any read (`load_zone`); `in_best` all false between walks.
         let instances = layout.instances.len();
         self.instance_load.resize(instances, 0);
         self.in_best.resize(instances, false);
@@ -351,11 +351,7 @@ impl Layout {
                 .map(|&l| self.instances[l as usize].alive)
                 .sum();
             let r = rng.below(Purpose::Placement, u64::from(tied)) as usize;
-            let at = if tied * 2 > self.alive {
-                self.nth_by_sweep(pass, r)
-            } else {
-                self.nth(pass, r, tied)
-            };
+            let at = self.nth(pass, r, tied);
             let local = self.local_of[at as usize];
             self.pick_one(ctx, pass, (at, own));
             out.push(ctx.retiring.entries()[at as usize].0.task);
@@ -556,18 +552,6 @@ impl Layout {
         !pass.best.is_empty()
     }
 
-    /// The `r`-th (from 0) task left on the best instances, in list order: its position, found
-    /// by counting bits of `counted` (for a tied set of most of the tasks left), 64 positions
-    /// a word.
-    fn nth_by_sweep(&self, pass: &mut PassArrays, r: usize) -> u32 {
-        if !pass.counted_valid && !std::mem::replace(&mut pass.walked, true) {
-            // Most sets of best instances serve one pick: a walk that stops at the task costs
-            // less than counting them all.
-            return self.walk_to(pass, r);
-        }
-        self.nth_counted(pass, r)
-    }
-
     /// The `r`-th (from 0) task left on the best instances, in list order, found by counting
     /// bits of `counted` (made first if it does not follow the best).
     fn nth_counted(&self, pass: &mut PassArrays, r: usize) -> u32 {
@@ -587,7 +571,7 @@ impl Layout {
         panic!("r is below the tied count")
     }
 
-    /// `nth_by_sweep` by walking the list.
+    /// `nth` by walking the list.
     fn walk_to(&self, pass: &mut PassArrays, r: usize) -> u32 {
         for &l in &pass.best {
             pass.in_best[l as usize] = true;
@@ -631,7 +615,12 @@ impl Layout {
     }
 
     /// The `r`-th (from 0) of the `tied` tasks left on the best instances, in list order: its
-    /// position.
+    /// position. One instance's tasks are read in place. A tie over most of the tasks left is
+    /// walked to at its first pick (most sets of best instances serve one, and a walk that
+    /// stops at the task costs less than counting them all) and counted by bits after; any
+    /// other tie of more than a small share of the list is counted by bits (setting a bit per
+    /// task and counting 64 positions a word costs less than listing the tasks and selecting);
+    /// a small one is listed and selected.
     fn nth(&self, pass: &mut PassArrays, r: usize, tied: u32) -> u32 {
         let left = |l: u32| {
             let at = &self.instances[l as usize].at;
@@ -644,9 +633,11 @@ impl Layout {
         if let [only] = pass.best[..] {
             return left(only).nth(r).expect("r is below the tied count");
         }
-        // Setting a bit per tied task and counting 64 positions a word costs less than listing
-        // them and selecting the r-th once the tie is more than a small share of the list.
-        if pass.counted_valid || tied as usize * NTH_BY_BITS >= self.local_of.len() {
+        let most = tied * 2 > self.alive;
+        if most && !pass.counted_valid && !std::mem::replace(&mut pass.walked, true) {
+            return self.walk_to(pass, r);
+        }
+        if pass.counted_valid || most || tied as usize * NTH_BY_BITS >= self.local_of.len() {
             return self.nth_counted(pass, r);
         }
         pass.tied.clear();
