@@ -210,7 +210,8 @@ impl GroupZone {
         &self.per_instance
     }
 
-    fn on(&self, id: InstanceId) -> Option<u64> {
+    /// How many of the group's live tasks `id` holds, if any.
+    pub(super) fn on(&self, id: InstanceId) -> Option<u64> {
         self.per_instance
             .binary_search_by_key(&id, |(i, _)| *i)
             .ok()
@@ -223,6 +224,19 @@ impl GroupZone {
 #[derive(Clone, Debug, Default)]
 pub(super) struct GroupZones {
     by_zone: Vec<Option<GroupZone>>,
+    /// The instances whose count changed, kept while a victim layout follows the group's
+    /// counts (`victim_layout`), which empties it as it reads.
+    changed: RefCell<ChangeLog>,
+}
+
+/// The instances whose count in a group changed since its reader last read, in order (with
+/// repeats), and how many times a reader emptied it: a reader that finds another number than
+/// the one it left reads the counts afresh.
+#[derive(Clone, Debug, Default)]
+pub(super) struct ChangeLog {
+    pub(super) kept: bool,
+    pub(super) reads: u64,
+    pub(super) instances: Vec<InstanceId>,
 }
 
 impl GroupZones {
@@ -238,6 +252,19 @@ impl GroupZones {
             self.by_zone.resize_with(at + 1, || None);
         }
         self.by_zone[at].get_or_insert_with(GroupZone::default)
+    }
+
+    /// `id`'s count changed: logged while a reader follows the log.
+    fn note(&mut self, id: InstanceId) {
+        let log = self.changed.get_mut();
+        if log.kept {
+            log.instances.push(id);
+        }
+    }
+
+    /// The log of instances whose count changed (kept once a reader asks for it).
+    pub(super) fn changes(&self) -> std::cell::RefMut<'_, ChangeLog> {
+        self.changed.borrow_mut()
     }
 
     /// Each zone the group reached, by number, with its counts.
@@ -631,6 +658,7 @@ impl PlacementIndex {
             let zones = self.groups.get_or_insert(inst.cluster, &t.group);
             change(zones.zone_mut(old), id, -1);
             change(zones.zone_mut(new), id, 1);
+            zones.note(id);
         }
     }
 
@@ -645,6 +673,7 @@ impl PlacementIndex {
         let zone = self.counted_zone_id[instance.index()];
         let zones = self.groups.get_or_insert(inst.cluster, group);
         change(zones.zone_mut(zone), instance, delta);
+        zones.note(instance);
     }
 
     /// The zone bucket the index holds for `id` (its `ecs.availability-zone` attribute, None when

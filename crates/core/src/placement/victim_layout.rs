@@ -9,7 +9,11 @@
 //! zone comes first), keeps the best, and draws among their tasks in id order. The layout (each
 //! task's instance, the instances grouped by zone, each instance's tasks) is built once per
 //! epoch of the retiring list (its positions hold until it is reset or compacted) and follows
-//! its removals from the list's log; anything a pass changes is undone at its end. Tasks of
+//! its removals from the list's log; anything a pass changes is undone at its end. The group's
+//! per-instance loads are kept too, brought up to the index's counts from the group's change
+//! log (the instances whose count moved since the last pass), and with spread levels only
+//! (the zone's load then the instance's, or the instance's alone) the instances are kept
+//! grouped by load, so a pass reads its best instances instead of scoring them all. Tasks of
 //! differing sizes take `victims::pick`.
 
 use super::index::{GroupZones, PlacementIndex};
@@ -56,6 +60,81 @@ struct Layout {
     gone: Vec<bool>,
     /// The same, per position in the list.
     gone_at: Vec<bool>,
+    /// Per instance number: the group's live tasks there (older and newer), as the index
+    /// counts them, less the current pass's picks; valid while `loads_read` is.
+    instance_load: Vec<u64>,
+    /// The group's change log's read number after the layout last read it (None: the loads
+    /// are to be read afresh).
+    loads_read: Option<u64>,
+    /// The instances with tasks left by load, while the levels are spread ones it serves.
+    by_load: ByLoad,
+}
+
+/// The instances with tasks left, grouped by their load, so that a pass whose levels are the
+/// zone's load then the instance's, or the instance's alone, finds its best instances without
+/// scoring them all. Kept (once a pass asks) while the loads are followed; every change of an
+/// instance's tasks left or load refiles it.
+#[derive(Clone, Debug, Default)]
+struct ByLoad {
+    /// Whether it is kept, and then whether per zone (else one group for all zones).
+    per_zone: Option<bool>,
+    /// Per scope (zone number, or 0), per load: the instances' numbers, in order (the lists
+    /// keep their room from one filing to the next).
+    scopes: Vec<Vec<Vec<u32>>>,
+    /// Per scope: one more than its highest load with an instance (0: none).
+    ends: Vec<usize>,
+}
+
+impl ByLoad {
+    fn scope(per_zone: bool, slot: &Slot) -> usize {
+        if per_zone { slot.zone as usize } else { 0 }
+    }
+
+    /// Empties it, to be filed per zone or not.
+    fn clear(&mut self, per_zone: bool, zones: usize) {
+        let scopes = if per_zone { zones } else { 1 };
+        for loads in &mut self.scopes {
+            loads.iter_mut().for_each(Vec::clear);
+        }
+        self.scopes.resize_with(scopes, Vec::new);
+        refill(&mut self.ends, scopes, 0);
+        self.per_zone = Some(per_zone);
+    }
+
+    /// The list of `load` in `scope`, made if new.
+    fn list(&mut self, scope: usize, load: u64) -> &mut Vec<u32> {
+        let (loads, end) = (&mut self.scopes[scope], &mut self.ends[scope]);
+        let load = load as usize;
+        if loads.len() <= load {
+            loads.resize_with(load + 1, Vec::new);
+        }
+        *end = (*end).max(load + 1);
+        &mut loads[load]
+    }
+
+    fn insert(&mut self, scope: usize, load: u64, local: u32) {
+        let list = self.list(scope, load);
+        let at = list.binary_search(&local).unwrap_err();
+        list.insert(at, local);
+    }
+
+    fn remove(&mut self, scope: usize, load: u64, local: u32) {
+        let (loads, end) = (&mut self.scopes[scope], &mut self.ends[scope]);
+        let list = &mut loads[load as usize];
+        let at = list
+            .binary_search(&local)
+            .expect("a filed instance is in its list");
+        list.remove(at);
+        while *end > 0 && loads[*end - 1].is_empty() {
+            *end -= 1;
+        }
+    }
+
+    /// The highest load in the scope and its instances (None: no instance).
+    fn top(&self, scope: usize) -> Option<(u64, &[u32])> {
+        let end = self.ends[scope];
+        (end > 0).then(|| ((end - 1) as u64, &self.scopes[scope][end - 1][..]))
+    }
 }
 
 /// One instance holding older tasks.
@@ -73,10 +152,6 @@ struct Slot {
 #[derive(Clone, Debug, Default)]
 struct PassArrays {
     zone_load: Vec<u64>,
-    /// Whether a zone's instance loads are read.
-    loaded: Vec<bool>,
-    /// The group's live tasks on each instance, valid for the zones read.
-    instance_load: Vec<u64>,
     /// CPU and memory the picked tasks give back (kept only when a level reads it; all zero
     /// between passes).
     freed: Vec<(i64, i64)>,
@@ -91,13 +166,16 @@ struct PassArrays {
     counted_valid: bool,
     /// Whether the list was walked for the current set of best instances.
     walked: bool,
-    /// Whether a level is the instance's load (read per zone then).
+    /// Whether a level is the instance's load (`Layout::instance_load` followed then).
     by_instance: bool,
     /// Whether a level is what instances have available (`freed` kept then).
     by_available: bool,
     /// The best instances' tasks, when more than one instance ties.
     tied: Vec<u32>,
     picked: Vec<u32>,
+    /// Keep `ByLoad` for layouts of any size, not only from `BY_LOAD_FROM` instances (tests
+    /// check both ways).
+    by_load_always: bool,
 }
 
 /// What a pass reads besides the layout.
@@ -107,14 +185,6 @@ struct Ctx<'a> {
     retiring: &'a Retiring,
     /// The group's counts by zone number.
     group: Option<&'a GroupZones>,
-}
-
-impl<'a> Ctx<'a> {
-    /// The group's live tasks per instance of a zone, in instance id order.
-    fn per_instance(&self, zone: usize) -> &'a [(InstanceId, u64)] {
-        let counts = self.group.and_then(|g| g.get(zone as u32));
-        counts.map_or(&[], |c| c.per_instance())
-    }
 }
 
 /// The tasks one pass picks to stop: inline for the usual few (a rolling deployment stops one
@@ -144,7 +214,9 @@ pub fn pick(
         by_service.resize_with(service.index() + 1, Layout::default);
     }
     let layout = &mut by_service[service.index()];
-    layout.follow(retiring, index);
+    let group_zones = index.group_zones(group.0, group.1);
+    pass.by_instance = levels.contains(&Level::InstanceLoad);
+    layout.follow(retiring, index, group_zones, pass.by_instance);
     let Some(own) = layout.own else {
         drop(layouts);
         let listed = (stopped, candidates);
@@ -155,20 +227,15 @@ pub fn pick(
         world,
         index,
         retiring,
-        group: index.group_zones(group.0, group.1),
+        group: group_zones,
     };
-    pass.by_instance = levels.contains(&Level::InstanceLoad);
     pass.by_available = levels.iter().any(|l| matches!(l, Level::Available(_)));
     pass.begin(index, layout, ctx.group);
     for s in stopped {
         let at = retiring
             .entries()
             .binary_search_by_key(&s.task, |(t, _)| t.task);
-        layout.pick_one(
-            &ctx,
-            pass,
-            (at.expect("a stopped task is listed") as u32, own),
-        );
+        layout.pick_one(pass, (at.expect("a stopped task is listed") as u32, own));
     }
     let picked = layout.picks(&ctx, pass, (&levels, own), k, rng);
     layout.undo(pass);
@@ -191,10 +258,8 @@ impl PassArrays {
         for (zone, counts) in group.into_iter().flat_map(GroupZones::iter) {
             self.zone_load[zone as usize] = counts.tasks();
         }
-        refill(&mut self.loaded, layout.zones.len(), false);
-        // Written zone by zone before any read (`load_zone`); `in_best` all false between walks.
+        // All false between walks.
         let instances = layout.instances.len();
-        self.instance_load.resize(instances, 0);
         self.in_best.resize(instances, false);
         self.best_changed();
         if self.by_available && self.freed.len() < instances {
@@ -206,6 +271,21 @@ impl PassArrays {
         self.picked.clear();
     }
 }
+
+/// Whether `ByLoad` serves `levels`: per zone for the zone's load then the instance's, for all
+/// zones for the instance's load alone; None for any other list.
+fn by_load_levels(levels: &[Level]) -> Option<bool> {
+    match levels {
+        [Level::ZoneLoad, Level::InstanceLoad] => Some(true),
+        [Level::InstanceLoad] => Some(false),
+        _ => None,
+    }
+}
+
+/// Layouts of at least this many instances keep `ByLoad` (for fewer, scoring them all each pass
+/// costs less than refiling them on every change: the engine bench's rollout of 20-task
+/// services, callgrind).
+const BY_LOAD_FROM: usize = 64;
 
 /// A tie of at least 1/`NTH_BY_BITS` of the list is found by counting bits (`Layout::nth`).
 const NTH_BY_BITS: usize = 128;
@@ -224,7 +304,14 @@ fn refill<T: Clone>(list: &mut Vec<T>, len: usize, value: T) {
 impl Layout {
     /// Brings the layout up to the list: rebuilt for a new epoch (or zones that moved), else
     /// the removals since the last look counted.
-    fn follow(&mut self, retiring: &Retiring, index: &PlacementIndex) {
+    /// The group's per-instance loads are followed when `by_instance`.
+    fn follow(
+        &mut self,
+        retiring: &Retiring,
+        index: &PlacementIndex,
+        group: Option<&GroupZones>,
+        by_instance: bool,
+    ) {
         let key = (retiring.epoch(), index.zone_moves());
         if self.built_for != Some(key) {
             self.build(retiring, index);
@@ -234,6 +321,62 @@ impl Layout {
             self.forget(at);
         }
         self.seen_removed = retiring.removed().len();
+        if by_instance {
+            self.follow_loads(group);
+        } else if self.loads_read.take().is_some() {
+            // Not followed any more: the log stops.
+            self.by_load.per_zone = None;
+            if let Some(group) = group {
+                let mut log = group.changes();
+                log.kept = false;
+                log.instances.clear();
+            }
+        }
+    }
+
+    /// Brings `instance_load` up to the index's counts: the instances the group's change log
+    /// names since the last read, or every instance when the layout has not read the log (or
+    /// another reader emptied it since).
+    fn follow_loads(&mut self, group: Option<&GroupZones>) {
+        let Some(group) = group else {
+            self.instance_load.fill(0);
+            self.loads_read = None;
+            self.by_load.per_zone = None;
+            return;
+        };
+        let mut log = group.changes();
+        if log.kept && self.loads_read == Some(log.reads) {
+            for &id in &log.instances {
+                if let Ok(local) = self.instances.binary_search_by_key(&id, |s| s.id) {
+                    let zone = self.instances[local].zone;
+                    let load = group.get(zone).and_then(|c| c.on(id));
+                    let before = self.filed(local);
+                    self.instance_load[local] = load.unwrap_or(0);
+                    self.refile(local, before);
+                }
+            }
+        } else {
+            self.by_load.per_zone = None;
+            for zone in 0..self.zones.len() {
+                self.read_zone_loads(group, zone);
+            }
+        }
+        log.kept = true;
+        log.instances.clear();
+        log.reads += 1;
+        self.loads_read = Some(log.reads);
+    }
+
+    /// Reads the group's loads of the zone's instances.
+    fn read_zone_loads(&mut self, group: &GroupZones, zone: usize) {
+        let counts = group.get(zone as u32).map_or(&[][..], |c| c.per_instance());
+        let mut counts = counts.iter().peekable();
+        for &local in &self.zones[zone].0 {
+            let id = self.instances[local as usize].id;
+            while counts.next_if(|(i, _)| *i < id).is_some() {}
+            let n = counts.next_if(|(i, _)| *i == id).map_or(0, |(_, n)| *n);
+            self.instance_load[local as usize] = n;
+        }
     }
 
     fn build(&mut self, retiring: &Retiring, index: &PlacementIndex) {
@@ -278,6 +421,9 @@ impl Layout {
         self.gone.resize(entries.len(), false);
         self.gone_at.clear();
         self.gone_at.resize(entries.len(), false);
+        refill(&mut self.instance_load, self.instances.len(), 0);
+        self.loads_read = None;
+        self.by_load.per_zone = None;
         self.seen_removed = 0;
         // Every entry counted alive above; the gone ones are in the removal log.
         debug_assert_eq!(
@@ -299,8 +445,56 @@ impl Layout {
         self.zones[zone as usize].0.push(local);
     }
 
-    /// The task at `at` stops counting (gone from the list, or picked).
+    /// Where `by_load` files the instance: its load, while it has tasks left (None too while
+    /// `by_load` is not kept).
+    fn filed(&self, local: usize) -> Option<u64> {
+        self.by_load.per_zone?;
+        (self.instances[local].alive > 0).then(|| self.instance_load[local])
+    }
+
+    /// Moves the instance in `by_load` from where it was filed (`before`) to where it is now.
+    fn refile(&mut self, local: usize, before: Option<u64>) {
+        let Some(per_zone) = self.by_load.per_zone else {
+            return;
+        };
+        let after = self.filed(local);
+        if before == after {
+            return;
+        }
+        let scope = ByLoad::scope(per_zone, &self.instances[local]);
+        if let Some(load) = before {
+            self.by_load.remove(scope, load, local as u32);
+        }
+        if let Some(load) = after {
+            self.by_load.insert(scope, load, local as u32);
+        }
+    }
+
+    /// Files every instance with tasks left in `by_load`, per zone or not.
+    fn file_by_load(&mut self, per_zone: bool) {
+        let by_load = &mut self.by_load;
+        by_load.clear(per_zone, self.zones.len());
+        for (local, slot) in self.instances.iter().enumerate() {
+            if slot.alive > 0 {
+                let scope = ByLoad::scope(per_zone, slot);
+                // In number order: each list stays in order.
+                by_load
+                    .list(scope, self.instance_load[local])
+                    .push(local as u32);
+            }
+        }
+    }
+
+    /// The task at `at` stops counting (gone from the list).
     fn forget(&mut self, at: u32) {
+        let local = self.local_of[at as usize] as usize;
+        let before = self.filed(local);
+        self.uncount_task(at);
+        self.refile(local, before);
+    }
+
+    /// The task at `at` stops counting (gone, or picked; `refile` after).
+    fn uncount_task(&mut self, at: u32) {
         let slot = &mut self.instances[self.local_of[at as usize] as usize];
         slot.alive -= 1;
         self.zones[slot.zone as usize].1 -= 1;
@@ -309,8 +503,8 @@ impl Layout {
         self.gone_at[at as usize] = true;
     }
 
-    /// The task at `at` counts again (a pick undone).
-    fn restore(&mut self, at: u32) {
+    /// The task at `at` counts again (a pick undone; `refile` after).
+    fn count_task(&mut self, at: u32) {
         let slot = &mut self.instances[self.local_of[at as usize] as usize];
         slot.alive += 1;
         self.zones[slot.zone as usize].1 += 1;
@@ -322,10 +516,16 @@ impl Layout {
     /// Undoes the pass's picks (the list says when they are gone) and clears what they freed.
     fn undo(&mut self, pass: &mut PassArrays) {
         for &at in &pass.picked {
-            if let Some(freed) = pass.freed.get_mut(self.local_of[at as usize] as usize) {
+            let local = self.local_of[at as usize] as usize;
+            if let Some(freed) = pass.freed.get_mut(local) {
                 *freed = (0, 0);
             }
-            self.restore(at);
+            let before = self.filed(local);
+            if pass.by_instance {
+                self.instance_load[local] += 1;
+            }
+            self.count_task(at);
+            self.refile(local, before);
         }
     }
 
@@ -353,7 +553,7 @@ impl Layout {
             let r = rng.below(Purpose::Placement, u64::from(tied)) as usize;
             let at = self.nth(pass, r, tied);
             let local = self.local_of[at as usize];
-            self.pick_one(ctx, pass, (at, own));
+            self.pick_one(pass, (at, own));
             out.push(ctx.retiring.entries()[at as usize].0.task);
             last = Some(local);
         }
@@ -362,45 +562,32 @@ impl Layout {
 
     /// The task at `at` is picked: it stops counting in its zone and on its instance, and gives
     /// its resources back.
-    fn pick_one(&mut self, ctx: &Ctx<'_>, pass: &mut PassArrays, (at, own): (u32, (i64, i64))) {
+    fn pick_one(&mut self, pass: &mut PassArrays, (at, own): (u32, (i64, i64))) {
         let local = self.local_of[at as usize] as usize;
         let zone = self.instances[local].zone as usize;
-        if pass.by_instance {
-            self.load_zone(ctx, pass, zone);
-        }
         pass.zone_load[zone] = pass.zone_load[zone].saturating_sub(1);
-        pass.instance_load[local] = pass.instance_load[local].saturating_sub(1);
+        let before = self.filed(local);
+        if pass.by_instance {
+            // A listed task is live, so it counts on its instance: the load is at least one
+            // (`undo` adds it back).
+            debug_assert!(self.instance_load[local] > 0);
+            self.instance_load[local] -= 1;
+        }
         if pass.by_available {
             pass.freed[local].0 += own.0;
             pass.freed[local].1 += own.1;
         }
-        self.forget(at);
+        self.uncount_task(at);
+        self.refile(local, before);
         if pass.counted_valid {
             clear_bit(&mut pass.counted, at);
         }
         pass.picked.push(at);
     }
 
-    /// Reads the group's loads of the zone's instances, once per pass (before any pick there).
-    /// Kept out of line: when the compiler inlined it into `picks`, the pick loops took 7 %
-    /// more instructions on large deployments (callgrind).
-    #[inline(never)]
-    fn load_zone(&self, ctx: &Ctx<'_>, pass: &mut PassArrays, zone: usize) {
-        if std::mem::replace(&mut pass.loaded[zone], true) {
-            return;
-        }
-        let mut counts = ctx.per_instance(zone).iter().peekable();
-        for &local in &self.zones[zone].0 {
-            let id = self.instances[local as usize].id;
-            while counts.next_if(|(i, _)| *i < id).is_some() {}
-            let n = counts.next_if(|(i, _)| *i == id).map_or(0, |(_, n)| *n);
-            pass.instance_load[local as usize] = n;
-        }
-    }
-
     /// The instances with tasks left and the best score, into `pass.best`.
     fn best_instances(
-        &self,
+        &mut self,
         ctx: &Ctx<'_>,
         pass: &mut PassArrays,
         (levels, own): (&[Level], (i64, i64)),
@@ -408,16 +595,17 @@ impl Layout {
         let mut best = std::mem::take(&mut pass.best);
         best.clear();
         pass.best_changed();
+        let large = self.instances.len() >= BY_LOAD_FROM || pass.by_load_always;
+        let by_load = by_load_levels(levels).filter(|_| large);
+        if let Some(per_zone) = by_load {
+            self.best_by_load(pass, per_zone, &mut best);
+            pass.best = best;
+            return;
+        }
         let rest = if levels.first() == Some(&Level::ZoneLoad) {
-            let top = self.best_zones_instances(pass, &mut best);
-            if pass.by_instance {
-                self.load_zones(ctx, pass, |load| Some(load) == top);
-            }
+            self.best_zones_instances(pass, &mut best);
             &levels[1..]
         } else {
-            if pass.by_instance {
-                self.load_zones(ctx, pass, |_| true);
-            }
             let alive =
                 (0..self.instances.len() as u32).filter(|&l| self.instances[l as usize].alive > 0);
             best.extend(alive);
@@ -434,7 +622,7 @@ impl Layout {
                     });
                 }
                 Level::InstanceLoad => {
-                    keep_best(&mut best, |l| pass.instance_load[l as usize] as i64);
+                    keep_best(&mut best, |l| self.instance_load[l as usize] as i64);
                 }
                 Level::Available(field) => {
                     keep_best(&mut best, |l| self.available(ctx, pass, l, (*field, own)));
@@ -444,12 +632,27 @@ impl Layout {
         pass.best = best;
     }
 
-    /// Reads the instance loads of the zones with tasks left whose load `wanted` takes.
-    fn load_zones(&self, ctx: &Ctx<'_>, pass: &mut PassArrays, wanted: impl Fn(u64) -> bool) {
-        for z in 0..self.zones.len() {
-            if self.zones[z].1 > 0 && wanted(pass.zone_load[z]) {
-                self.load_zone(ctx, pass, z);
-            }
+    /// The best instances from `by_load` (filed first if it is not kept so): the most loaded
+    /// of all, or of the most loaded zones with tasks left.
+    fn best_by_load(&mut self, pass: &PassArrays, per_zone: bool, best: &mut Vec<u32>) {
+        if self.by_load.per_zone != Some(per_zone) {
+            self.file_by_load(per_zone);
+        }
+        let by_load = &self.by_load;
+        if !per_zone {
+            best.extend_from_slice(by_load.top(0).map_or(&[][..], |(_, ids)| ids));
+            return;
+        }
+        let zones = (0..self.zones.len()).filter(|&z| self.zones[z].1 > 0);
+        let Some(top) = zones.clone().map(|z| pass.zone_load[z]).max() else {
+            return;
+        };
+        let tops = zones
+            .filter(|&z| pass.zone_load[z] == top)
+            .filter_map(|z| by_load.top(z));
+        let load = tops.clone().map(|(load, _)| load).max();
+        for (_, ids) in tops.filter(|(l, _)| Some(*l) == load) {
+            best.extend_from_slice(ids);
         }
     }
 
@@ -776,11 +979,23 @@ mod tests {
     /// Runs `case`'s rounds, comparing each pass's picks (and the draws after them) with
     /// `victims::pick`'s.
     fn picks_match(case: &Case) -> Result<(), proptest::test_runner::TestCaseError> {
+        picks_match_with(case, false)?;
+        picks_match_with(case, true)
+    }
+
+    /// `picks_match`, with `ByLoad` kept for layouts of any size or only for large ones.
+    fn picks_match_with(
+        case: &Case,
+        by_load_always: bool,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
         let mut s = State::new(case);
+        s.index.victim_layouts.borrow_mut().pass.by_load_always = by_load_always;
         let mut rng_layout = RngStreams::new(case.seed);
         let mut rng_direct = RngStreams::new(case.seed);
-        let key = (ServiceId(0), (ClusterId(0), WEB));
-        for (k, stop_first, crashes, reset) in &case.rounds {
+        for (round, (k, stop_first, crashes, reset)) in case.rounds.iter().enumerate() {
+            // Every fourth pass by a second service of the same group: two layouts read the
+            // group's change log, and each finds the other emptied it.
+            let key = (ServiceId(u32::from(round % 4 == 3)), (ClusterId(0), WEB));
             let listed: Vec<RetiringTask> = s.retiring.tasks().copied().collect();
             let (stopped, candidates) = listed.split_at((*stop_first).min(listed.len()));
             let scope = (&s.f.world, &s.index);
