@@ -60,6 +60,8 @@ struct Layout {
     gone: Vec<bool>,
     /// The same, per position in the list.
     gone_at: Vec<bool>,
+    /// Per position in the list, one bit: the task is left (neither gone nor picked).
+    left_bits: Vec<u64>,
     /// Per instance number: the group's live tasks there (older and newer), as the index
     /// counts them, less the current pass's picks; valid while `loads_read` is.
     instance_load: Vec<u64>,
@@ -290,6 +292,21 @@ const BY_LOAD_FROM: usize = 64;
 /// A tie of at least 1/`NTH_BY_BITS` of the list is found by counting bits (`Layout::nth`).
 const NTH_BY_BITS: usize = 128;
 
+/// The position of the `r`-th (from 0) set bit of a list of 64-bit words.
+fn select(words: &[u64], r: usize) -> u32 {
+    let mut left = r as u32;
+    for (w, word) in words.iter().enumerate() {
+        let n = word.count_ones();
+        if left < n {
+            let mut bits = *word;
+            (0..left).for_each(|_| bits &= bits - 1);
+            return (w * 64) as u32 + bits.trailing_zeros();
+        }
+        left -= n;
+    }
+    panic!("r is below the set bits' count")
+}
+
 /// Clears bit `at` of a list of 64-bit words.
 fn clear_bit(words: &mut [u64], at: u32) {
     words[at as usize / 64] &= !(1 << (at % 64));
@@ -421,6 +438,11 @@ impl Layout {
         self.gone.resize(entries.len(), false);
         self.gone_at.clear();
         self.gone_at.resize(entries.len(), false);
+        refill(&mut self.left_bits, entries.len().div_ceil(64), u64::MAX);
+        if !entries.len().is_multiple_of(64) {
+            // No bits past the list's end.
+            self.left_bits[entries.len() / 64] = (1 << (entries.len() % 64)) - 1;
+        }
         refill(&mut self.instance_load, self.instances.len(), 0);
         self.loads_read = None;
         self.by_load.per_zone = None;
@@ -501,6 +523,7 @@ impl Layout {
         self.alive -= 1;
         self.gone[self.grouped_at[at as usize] as usize] = true;
         self.gone_at[at as usize] = true;
+        clear_bit(&mut self.left_bits, at);
     }
 
     /// The task at `at` counts again (a pick undone; `refile` after).
@@ -511,6 +534,7 @@ impl Layout {
         self.alive += 1;
         self.gone[self.grouped_at[at as usize] as usize] = false;
         self.gone_at[at as usize] = false;
+        self.left_bits[at as usize / 64] |= 1 << (at % 64);
     }
 
     /// Undoes the pass's picks (the list says when they are gone) and clears what they freed.
@@ -761,17 +785,7 @@ impl Layout {
         if !pass.counted_valid {
             self.count_best(pass);
         }
-        let mut left = r as u32;
-        for (w, word) in pass.counted.iter().enumerate() {
-            let n = word.count_ones();
-            if left < n {
-                let mut bits = *word;
-                (0..left).for_each(|_| bits &= bits - 1);
-                return (w * 64) as u32 + bits.trailing_zeros();
-            }
-            left -= n;
-        }
-        panic!("r is below the tied count")
+        select(&pass.counted, r)
     }
 
     /// `nth` by walking the list.
@@ -818,7 +832,8 @@ impl Layout {
     }
 
     /// The `r`-th (from 0) of the `tied` tasks left on the best instances, in list order: its
-    /// position. One instance's tasks are read in place. A tie over most of the tasks left is
+    /// position. One instance's tasks are read in place; a tie over every task left is counted
+    /// by the bits of the tasks left, kept across passes. A tie over most of the tasks left is
     /// walked to at its first pick (most sets of best instances serve one, and a walk that
     /// stops at the task costs less than counting them all) and counted by bits after; any
     /// other tie of more than a small share of the list is counted by bits (setting a bit per
@@ -835,6 +850,10 @@ impl Layout {
         };
         if let [only] = pass.best[..] {
             return left(only).nth(r).expect("r is below the tied count");
+        }
+        if tied == self.alive {
+            // Every task left ties (a spread over instances loaded alike, mostly).
+            return select(&self.left_bits, r);
         }
         let most = tied * 2 > self.alive;
         if most && !pass.counted_valid && !std::mem::replace(&mut pass.walked, true) {
@@ -863,9 +882,10 @@ mod tests {
     const WEB: &str = "service:web";
 
     /// One reconcile: how many the pass picks, how many listed tasks it stops first, which
-    /// listed tasks stop afterwards besides the picked ones (crashes), and whether the list is
-    /// then set anew (a new deployment) from the tasks left.
-    type Round = (usize, usize, Vec<prop::sample::Index>, bool);
+    /// listed tasks stop afterwards besides the picked ones (crashes), whether the list is
+    /// then set anew (a new deployment) from the tasks left, and whether the picked tasks are
+    /// left running (the pass's picks then undone for good).
+    type Round = (usize, usize, Vec<prop::sample::Index>, bool, bool);
 
     #[derive(Clone, Debug)]
     struct Case {
@@ -891,6 +911,7 @@ mod tests {
             prop::sample::select(vec![0usize, 0, 0, 1, 2]),
             prop::collection::vec(any::<prop::sample::Index>(), 0..3),
             prop::bool::weighted(0.1),
+            prop::bool::weighted(0.2),
         );
         (
             prop::collection::vec(instance, 1..12),
@@ -992,7 +1013,7 @@ mod tests {
         s.index.victim_layouts.borrow_mut().pass.by_load_always = by_load_always;
         let mut rng_layout = RngStreams::new(case.seed);
         let mut rng_direct = RngStreams::new(case.seed);
-        for (round, (k, stop_first, crashes, reset)) in case.rounds.iter().enumerate() {
+        for (round, (k, stop_first, crashes, reset, kept)) in case.rounds.iter().enumerate() {
             // Every fourth pass by a second service of the same group: two layouts read the
             // group's change log, and each finds the other emptied it.
             let key = (ServiceId(u32::from(round % 4 == 3)), (ClusterId(0), WEB));
@@ -1022,6 +1043,7 @@ mod tests {
                 rng_direct.below(Purpose::Placement, u64::MAX)
             );
             let picked = from_layout.unwrap_or_default();
+            let picked = picked.into_iter().filter(|_| !kept);
             for t in stopped.iter().map(|r| r.task).chain(picked) {
                 s.stop(t);
             }
