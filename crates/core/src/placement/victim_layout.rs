@@ -159,6 +159,8 @@ struct PassArrays {
     freed: Vec<(i64, i64)>,
     /// The instances with the best score.
     best: Vec<u32>,
+    /// Their tasks left, kept with them (`Layout::tie_best`).
+    tied_count: u32,
     /// Per instance number: among the best (set only while `walk_to` walks the list).
     in_best: Vec<bool>,
     /// Per position in the list, one bit: a task left on one of the best instances; kept
@@ -569,19 +571,26 @@ impl Layout {
             if !last.is_some_and(|local| self.keep_unmoved(pass, (levels, own), local)) {
                 self.best_instances(ctx, pass, (levels, own));
             }
-            let tied: u32 = pass
-                .best
-                .iter()
-                .map(|&l| self.instances[l as usize].alive)
-                .sum();
+            let tied = pass.tied_count;
+            debug_assert_eq!(tied, self.tasks_on(&pass.best));
             let r = rng.below(Purpose::Placement, u64::from(tied)) as usize;
             let at = self.nth(pass, r, tied);
             let local = self.local_of[at as usize];
             self.pick_one(pass, (at, own));
+            // The task was on one of the best.
+            pass.tied_count -= 1;
             out.push(ctx.retiring.entries()[at as usize].0.task);
             last = Some(local);
         }
         out
+    }
+
+    /// The tasks left on `instances`.
+    fn tasks_on(&self, instances: &[u32]) -> u32 {
+        instances
+            .iter()
+            .map(|&l| self.instances[l as usize].alive)
+            .sum()
     }
 
     /// The task at `at` is picked: it stops counting in its zone and on its instance, and gives
@@ -623,6 +632,7 @@ impl Layout {
         let by_load = by_load_levels(levels).filter(|_| large);
         if let Some(per_zone) = by_load {
             self.best_by_load(pass, per_zone, &mut best);
+            pass.tied_count = self.tasks_on(&best);
             pass.best = best;
             return;
         }
@@ -653,6 +663,7 @@ impl Layout {
                 }
             }
         }
+        pass.tied_count = self.tasks_on(&best);
         pass.best = best;
     }
 
@@ -743,6 +754,7 @@ impl Layout {
             let leaves = by_instance || p.alive == 0;
             if let (true, Ok(at)) = (leaves, pass.best.binary_search(&picked)) {
                 pass.best.remove(at);
+                pass.tied_count -= p.alive;
                 if pass.counted_valid {
                     self.uncount(pass, picked);
                 }
@@ -754,6 +766,7 @@ impl Layout {
             let s = &self.instances[l as usize];
             s.alive > 0 && !(by_zone && s.zone == p.zone) && !(by_instance && l == picked)
         });
+        pass.tied_count = self.tasks_on(&pass.best);
         !pass.best.is_empty()
     }
 
@@ -776,6 +789,7 @@ impl Layout {
             pass.best.push(picked);
         }
         pass.best.retain(|&l| self.instances[l as usize].alive > 0);
+        pass.tied_count = self.tasks_on(&pass.best);
         !pass.best.is_empty()
     }
 
