@@ -762,6 +762,17 @@ impl Layout {
             return !pass.best.is_empty();
         }
         pass.best_changed();
+        if levels[0] == Level::ZoneLoad {
+            // The best are in zone order, and only the picked instance's zone moved: its run
+            // leaves (the picked instance with it, the only one whose tasks moved).
+            let zone = |l: &u32| self.instances[*l as usize].zone;
+            debug_assert!(pass.best.is_sorted_by_key(zone));
+            let from = pass.best.partition_point(|l| zone(l) < p.zone);
+            let to = pass.best.partition_point(|l| zone(l) <= p.zone);
+            pass.tied_count -= self.tasks_on(&pass.best[from..to]);
+            pass.best.drain(from..to);
+            return !pass.best.is_empty();
+        }
         pass.best.retain(|&l| {
             let s = &self.instances[l as usize];
             s.alive > 0 && !(by_zone && s.zone == p.zone) && !(by_instance && l == picked)
