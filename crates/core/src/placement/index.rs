@@ -219,6 +219,39 @@ impl GroupZone {
     }
 }
 
+/// The instances whose remaining amounts may have changed, in order (with repeats), numbered
+/// from the first ever logged: a reader keeps the number it read to, and one that finds it
+/// before the log's start (emptied when full) reads every amount afresh.
+#[derive(Clone, Debug, Default)]
+pub(super) struct AmountLog {
+    pub(super) kept: bool,
+    /// The number of `ids[0]`.
+    pub(super) start: u64,
+    pub(super) ids: Vec<InstanceId>,
+}
+
+/// The amount log is emptied when it holds this many (a handful in unit tests, so that their
+/// readers fall behind it often).
+const AMOUNT_LOG_MAX: usize = if cfg!(test) { 8 } else { 1 << 16 };
+
+impl AmountLog {
+    fn note(&mut self, id: InstanceId) {
+        if !self.kept {
+            return;
+        }
+        if self.ids.len() >= AMOUNT_LOG_MAX {
+            self.start += self.ids.len() as u64;
+            self.ids.clear();
+        }
+        self.ids.push(id);
+    }
+
+    /// The number the next entry gets.
+    pub(super) fn end(&self) -> u64 {
+        self.start + self.ids.len() as u64
+    }
+}
+
 /// A group's counts in each zone it reached, by the zone's number (`PlacementIndex::zone_id`:
 /// a handful, numbered from 0 in order of first sight), so a count reads its zone by index.
 #[derive(Clone, Debug, Default)]
@@ -308,6 +341,8 @@ pub struct PlacementIndex {
     pub(super) victims_scratch: RefCell<super::victims::Scratch>,
     /// The rolling deployments' layouts of their older tasks (`victim_layout`).
     pub(super) victim_layouts: RefCell<super::victim_layout::Layouts>,
+    /// The instances whose remaining amounts may have changed, kept once a layout reads it.
+    pub(super) amount_log: RefCell<AmountLog>,
     /// How many times an instance's tasks moved to another zone's counts.
     zone_moves: u64,
     /// What `choose` builds a tied set of ranked bits in.
@@ -453,6 +488,7 @@ fn unfile_amount(
 impl PlacementIndex {
     /// Files (or re-files) an instance after any change to it.
     pub fn update(&mut self, world: &World, id: InstanceId) {
+        self.amount_log.get_mut().note(id);
         let inst = world.instance(id);
         let i = id.index();
         if self.filed.len() <= i {
@@ -546,6 +582,8 @@ impl PlacementIndex {
     /// the next `settle`, so that a run of releases on one instance between two placements
     /// (a service draining, a deployment's stops) re-files it once.
     pub fn update_amounts(&mut self, world: &World, id: InstanceId) {
+        // Logged filed or not: a reader reads an unfiled instance's amounts off the world.
+        self.amount_log.get_mut().note(id);
         let Some(f) = self.filed.get_mut(id.index()).and_then(Option::as_mut) else {
             return;
         };

@@ -13,8 +13,10 @@
 //! per-instance loads are kept too, brought up to the index's counts from the group's change
 //! log (the instances whose count moved since the last pass), and with spread levels only
 //! (the zone's load then the instance's, or the instance's alone) the instances are kept
-//! grouped by load, so a pass reads its best instances instead of scoring them all. Tasks of
-//! differing sizes take `victims::pick`.
+//! grouped by load, so a pass reads its best instances instead of scoring them all; with a
+//! binpack alone, or the zone's load then a binpack, they are kept ordered by what they have
+//! available, brought up to date from the index's amount log. Tasks of differing sizes take
+//! `victims::pick`.
 
 use super::index::{GroupZones, PlacementIndex};
 use super::strategy::{BinpackField, Strategy};
@@ -24,6 +26,7 @@ use crate::rng::{Purpose, RngStreams};
 use crate::service::{Retiring, RetiringTask};
 use crate::world::World;
 use smallvec::SmallVec;
+use std::collections::BTreeSet;
 use std::ops::Range;
 
 /// The layouts, by service number, and the arrays a pass reuses.
@@ -70,6 +73,49 @@ struct Layout {
     loads_read: Option<u64>,
     /// The instances with tasks left by load, while the levels are spread ones it serves.
     by_load: ByLoad,
+    /// Per instance number: the CPU and memory the pass's picks give back (written only when
+    /// a level reads it; all zero between passes).
+    freed: Vec<(i64, i64)>,
+    /// The instances with tasks left by what they have available, while the levels are
+    /// binpack ones it serves.
+    by_amount: ByAmount,
+}
+
+/// The instances with tasks left, ordered by their remaining amount of one resource plus what
+/// the pass's picks freed there, so that a pass whose levels are that binpack alone, or the
+/// zone's load then it, reads its best instances instead of scoring them all. Kept (once a
+/// pass asks) from the index's amount log; every change of an instance's tasks left, amount
+/// or freed amount refiles it.
+#[derive(Clone, Debug, Default)]
+struct ByAmount {
+    /// Whether it is kept, and then whether per zone, and by which resource.
+    kept: Option<(bool, BinpackField)>,
+    /// The amount log's number it has read to.
+    read_to: u64,
+    /// Per instance number: its remaining amount (as filed, or the world's when not filed).
+    amount: Vec<i64>,
+    /// Per scope (zone number, or 0): (amount with what the pass freed, instance number) of
+    /// the instances with tasks left.
+    scopes: Vec<BTreeSet<(i64, u32)>>,
+}
+
+/// Where the by-load and by-amount orders file an instance (None: not filed there).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Filing {
+    load: Option<u64>,
+    amount: Option<i64>,
+}
+
+/// The instance's remaining amount of `field`: as filed, or the world's when not filed.
+fn remaining_amount(world: &World, index: &PlacementIndex, id: InstanceId, f: BinpackField) -> i64 {
+    let (cpu, memory_mib) = index.filed_amounts(id).unwrap_or_else(|| {
+        let remaining = &world.instance(id).remaining;
+        (remaining.cpu, remaining.memory_mib)
+    });
+    match f {
+        BinpackField::Cpu => cpu,
+        BinpackField::Memory => memory_mib,
+    }
 }
 
 /// The instances with tasks left, grouped by their load, so that a pass whose levels are the
@@ -154,9 +200,6 @@ struct Slot {
 #[derive(Clone, Debug, Default)]
 struct PassArrays {
     zone_load: Vec<u64>,
-    /// CPU and memory the picked tasks give back (kept only when a level reads it; all zero
-    /// between passes).
-    freed: Vec<(i64, i64)>,
     /// The instances with the best score.
     best: Vec<u32>,
     /// Their tasks left, kept with them (`Layout::tie_best`).
@@ -172,13 +215,13 @@ struct PassArrays {
     walked: bool,
     /// Whether a level is the instance's load (`Layout::instance_load` followed then).
     by_instance: bool,
-    /// Whether a level is what instances have available (`freed` kept then).
+    /// Whether a level is what instances have available (`Layout::freed` kept then).
     by_available: bool,
     /// The best instances' tasks, when more than one instance ties.
     tied: Vec<u32>,
     picked: Vec<u32>,
-    /// Keep `ByLoad` for layouts of any size, not only from `BY_LOAD_FROM` instances (tests
-    /// check both ways).
+    /// Keep `ByLoad` and `ByAmount` for layouts of any size, not only from `BY_LOAD_FROM`
+    /// instances (tests check both ways).
     by_load_always: bool,
 }
 
@@ -220,7 +263,7 @@ pub fn pick(
     let layout = &mut by_service[service.index()];
     let group_zones = index.group_zones(group.0, group.1);
     pass.by_instance = levels.contains(&Level::InstanceLoad);
-    layout.follow(retiring, index, group_zones, pass.by_instance);
+    layout.follow((world, index), retiring, group_zones, pass.by_instance);
     let Some(own) = layout.own else {
         drop(layouts);
         let listed = (stopped, candidates);
@@ -266,13 +309,26 @@ impl PassArrays {
         let instances = layout.instances.len();
         self.in_best.resize(instances, false);
         self.best_changed();
-        if self.by_available && self.freed.len() < instances {
-            // Zero between passes (`Layout::undo` clears what a pass freed): only new room
-            // is written, not every instance of a large service each pass.
-            self.freed.resize(instances, (0, 0));
-        }
         self.best.clear();
         self.picked.clear();
+    }
+}
+
+/// A pair's CPU or memory, by `field`.
+fn own_of((cpu, memory_mib): (i64, i64), field: BinpackField) -> i64 {
+    match field {
+        BinpackField::Cpu => cpu,
+        BinpackField::Memory => memory_mib,
+    }
+}
+
+/// Whether `ByAmount` serves `levels`: per zone for the zone's load then a binpack, for all
+/// zones for a binpack alone (and by which resource); None for any other list.
+fn by_amount_levels(levels: &[Level]) -> Option<(bool, BinpackField)> {
+    match levels {
+        [Level::ZoneLoad, Level::Available(field)] => Some((true, *field)),
+        [Level::Available(field)] => Some((false, *field)),
+        _ => None,
     }
 }
 
@@ -286,9 +342,9 @@ fn by_load_levels(levels: &[Level]) -> Option<bool> {
     }
 }
 
-/// Layouts of at least this many instances keep `ByLoad` (for fewer, scoring them all each pass
-/// costs less than refiling them on every change: the engine bench's rollout of 20-task
-/// services, callgrind).
+/// Layouts of at least this many instances keep `ByLoad` or `ByAmount` (for fewer, scoring them
+/// all each pass costs less than refiling them on every change: the engine bench's rollout of
+/// 20-task services, callgrind).
 const BY_LOAD_FROM: usize = 64;
 
 /// A tie of at least 1/`NTH_BY_BITS` of the list is found by counting bits (`Layout::nth`).
@@ -326,8 +382,8 @@ impl Layout {
     /// The group's per-instance loads are followed when `by_instance`.
     fn follow(
         &mut self,
+        (world, index): (&World, &PlacementIndex),
         retiring: &Retiring,
-        index: &PlacementIndex,
         group: Option<&GroupZones>,
         by_instance: bool,
     ) {
@@ -340,6 +396,7 @@ impl Layout {
             self.forget(at);
         }
         self.seen_removed = retiring.removed().len();
+        self.follow_amounts(world, index);
         if by_instance {
             self.follow_loads(group);
         } else if self.loads_read.take().is_some() {
@@ -446,8 +503,10 @@ impl Layout {
             self.left_bits[entries.len() / 64] = (1 << (entries.len() % 64)) - 1;
         }
         refill(&mut self.instance_load, self.instances.len(), 0);
+        refill(&mut self.freed, self.instances.len(), (0, 0));
         self.loads_read = None;
         self.by_load.per_zone = None;
+        self.by_amount.kept = None;
         self.seen_removed = 0;
         // Every entry counted alive above; the gone ones are in the removal log.
         debug_assert_eq!(
@@ -469,29 +528,114 @@ impl Layout {
         self.zones[zone as usize].0.push(local);
     }
 
-    /// Where `by_load` files the instance: its load, while it has tasks left (None too while
-    /// `by_load` is not kept).
-    fn filed(&self, local: usize) -> Option<u64> {
-        self.by_load.per_zone?;
-        (self.instances[local].alive > 0).then(|| self.instance_load[local])
+    /// What the pass's picks freed of `field` on the instance.
+    fn freed_of(&self, local: usize, field: BinpackField) -> i64 {
+        own_of(self.freed[local], field)
     }
 
-    /// Moves the instance in `by_load` from where it was filed (`before`) to where it is now.
-    fn refile(&mut self, local: usize, before: Option<u64>) {
-        let Some(per_zone) = self.by_load.per_zone else {
-            return;
-        };
-        let after = self.filed(local);
+    /// Where `by_load` and `by_amount` file the instance: its load, and its amount with what
+    /// the pass freed, while it has tasks left (None for an order not kept).
+    #[inline]
+    fn filed(&self, local: usize) -> Filing {
+        if !self.keeps_orders() {
+            // Neither kept (a small layout): nothing to file.
+            return Filing::default();
+        }
+        self.filed_kept(local)
+    }
+
+    /// Whether `by_load` or `by_amount` is kept.
+    fn keeps_orders(&self) -> bool {
+        self.by_load.per_zone.is_some() || self.by_amount.kept.is_some()
+    }
+
+    fn filed_kept(&self, local: usize) -> Filing {
+        let left = self.instances[local].alive > 0;
+        let load = self.by_load.per_zone.filter(|_| left);
+        let amount = self.by_amount.kept.filter(|_| left);
+        Filing {
+            load: load.map(|_| self.instance_load[local]),
+            amount: amount.map(|(_, f)| self.by_amount.amount[local] + self.freed_of(local, f)),
+        }
+    }
+
+    /// Moves the instance in `by_load` and `by_amount` from where they filed it (`before`) to
+    /// where they file it now.
+    #[inline]
+    fn refile(&mut self, local: usize, before: Filing) {
+        if self.keeps_orders() {
+            self.refile_kept(local, before);
+        }
+    }
+
+    fn refile_kept(&mut self, local: usize, before: Filing) {
+        let after = self.filed_kept(local);
         if before == after {
             return;
         }
-        let scope = ByLoad::scope(per_zone, &self.instances[local]);
-        if let Some(load) = before {
-            self.by_load.remove(scope, load, local as u32);
+        let (slot, l) = (&self.instances[local], local as u32);
+        if let Some(per_zone) = self.by_load.per_zone {
+            let scope = ByLoad::scope(per_zone, slot);
+            if let Some(load) = before.load {
+                self.by_load.remove(scope, load, l);
+            }
+            if let Some(load) = after.load {
+                self.by_load.insert(scope, load, l);
+            }
         }
-        if let Some(load) = after {
-            self.by_load.insert(scope, load, local as u32);
+        if let Some((per_zone, _)) = self.by_amount.kept {
+            let scope = &mut self.by_amount.scopes[ByLoad::scope(per_zone, slot)];
+            if let Some(amount) = before.amount {
+                scope.remove(&(amount, l));
+            }
+            if let Some(amount) = after.amount {
+                scope.insert((amount, l));
+            }
         }
+    }
+
+    /// Files every instance with tasks left in `by_amount`, per zone or not, by `field`, with
+    /// the amounts read afresh (and the amount log read from its end on).
+    fn file_by_amount(&mut self, ctx: &Ctx<'_>, (per_zone, field): (bool, BinpackField)) {
+        let mut log = ctx.index.amount_log.borrow_mut();
+        log.kept = true;
+        let by_amount = &mut self.by_amount;
+        by_amount.read_to = log.end();
+        by_amount.kept = Some((per_zone, field));
+        let scopes = if per_zone { self.zones.len() } else { 1 };
+        by_amount.scopes.iter_mut().for_each(BTreeSet::clear);
+        by_amount.scopes.resize_with(scopes, BTreeSet::new);
+        by_amount.amount.clear();
+        for (local, slot) in self.instances.iter().enumerate() {
+            let amount = remaining_amount(ctx.world, ctx.index, slot.id, field);
+            by_amount.amount.push(amount);
+            if slot.alive > 0 {
+                let key = amount + own_of(self.freed[local], field);
+                let scope = ByLoad::scope(per_zone, slot);
+                by_amount.scopes[scope].insert((key, local as u32));
+            }
+        }
+    }
+
+    /// Brings `by_amount` up to the index's amounts: the instances the amount log names since
+    /// its last read, or (when the log was emptied since) none, to be filed afresh.
+    fn follow_amounts(&mut self, world: &World, index: &PlacementIndex) {
+        let Some((_, field)) = self.by_amount.kept else {
+            return;
+        };
+        let log = index.amount_log.borrow();
+        let Some(from) = self.by_amount.read_to.checked_sub(log.start) else {
+            self.by_amount.kept = None;
+            return;
+        };
+        for &id in &log.ids[from as usize..] {
+            if let Ok(local) = self.instances.binary_search_by_key(&id, |s| s.id) {
+                let before = self.filed(local);
+                self.by_amount.amount[local] = remaining_amount(world, index, id, field);
+                self.refile(local, before);
+            }
+        }
+        self.by_amount.read_to = log.end();
     }
 
     /// Files every instance with tasks left in `by_load`, per zone or not.
@@ -543,10 +687,8 @@ impl Layout {
     fn undo(&mut self, pass: &mut PassArrays) {
         for &at in &pass.picked {
             let local = self.local_of[at as usize] as usize;
-            if let Some(freed) = pass.freed.get_mut(local) {
-                *freed = (0, 0);
-            }
             let before = self.filed(local);
+            self.freed[local] = (0, 0);
             if pass.by_instance {
                 self.instance_load[local] += 1;
             }
@@ -607,8 +749,8 @@ impl Layout {
             self.instance_load[local] -= 1;
         }
         if pass.by_available {
-            pass.freed[local].0 += own.0;
-            pass.freed[local].1 += own.1;
+            self.freed[local].0 += own.0;
+            self.freed[local].1 += own.1;
         }
         self.uncount_task(at);
         self.refile(local, before);
@@ -636,6 +778,12 @@ impl Layout {
             pass.best = best;
             return;
         }
+        if let Some(order) = by_amount_levels(levels).filter(|_| large) {
+            self.best_by_amount(ctx, pass, order, &mut best);
+            pass.tied_count = self.tasks_on(&best);
+            pass.best = best;
+            return;
+        }
         let rest = if levels.first() == Some(&Level::ZoneLoad) {
             self.best_zones_instances(pass, &mut best);
             &levels[1..]
@@ -659,7 +807,7 @@ impl Layout {
                     keep_best(&mut best, |l| self.instance_load[l as usize] as i64);
                 }
                 Level::Available(field) => {
-                    keep_best(&mut best, |l| self.available(ctx, pass, l, (*field, own)));
+                    keep_best(&mut best, |l| self.available(ctx, l, (*field, own)));
                 }
             }
         }
@@ -691,6 +839,47 @@ impl Layout {
         }
     }
 
+    /// The best instances from `by_amount` (filed first if it is not kept so): those with the
+    /// most available of all, or of the most loaded zones with tasks left.
+    fn best_by_amount(
+        &mut self,
+        ctx: &Ctx<'_>,
+        pass: &PassArrays,
+        order: (bool, BinpackField),
+        best: &mut Vec<u32>,
+    ) {
+        if self.by_amount.kept != Some(order) {
+            self.file_by_amount(ctx, order);
+        }
+        let scopes = &self.by_amount.scopes;
+        let top = |z: usize| scopes[z].last().map(|(amount, _)| *amount);
+        let mut take = |z: usize, amount: i64| {
+            best.extend(
+                scopes[z]
+                    .range((amount, 0)..=(amount, u32::MAX))
+                    .map(|(_, l)| *l),
+            );
+        };
+        if !order.0 {
+            if let Some(amount) = top(0) {
+                take(0, amount);
+            }
+            return;
+        }
+        let zones = (0..self.zones.len()).filter(|&z| self.zones[z].1 > 0);
+        let Some(load) = zones.clone().map(|z| pass.zone_load[z]).max() else {
+            return;
+        };
+        let tops = zones.filter(|&z| pass.zone_load[z] == load);
+        let amount = tops.clone().filter_map(top).max();
+        for z in tops.filter(|&z| top(z) == amount) {
+            take(
+                z,
+                amount.expect("a zone with tasks left has an instance filed"),
+            );
+        }
+    }
+
     /// The instances with tasks left in the zones with tasks left and the highest load (that
     /// load; None when no task is left).
     fn best_zones_instances(&self, pass: &PassArrays, best: &mut Vec<u32>) -> Option<u64> {
@@ -711,20 +900,12 @@ impl Layout {
     fn available(
         &self,
         ctx: &Ctx<'_>,
-        pass: &PassArrays,
         local: u32,
         (field, own): (BinpackField, (i64, i64)),
     ) -> i64 {
         let id = self.instances[local as usize].id;
-        let (cpu, memory_mib) = ctx.index.filed_amounts(id).unwrap_or_else(|| {
-            let remaining = &ctx.world.instance(id).remaining;
-            (remaining.cpu, remaining.memory_mib)
-        });
-        let freed = pass.freed[local as usize];
-        match field {
-            BinpackField::Cpu => cpu + own.0 + freed.0,
-            BinpackField::Memory => memory_mib + own.1 + freed.1,
-        }
+        let amount = remaining_amount(ctx.world, ctx.index, id, field);
+        amount + self.freed_of(local as usize, field) + own_of(own, field)
     }
 
     /// After a pick on `picked`, keeps the best instances whose score it did not move (as
@@ -791,11 +972,7 @@ impl Layout {
         (field, own): (BinpackField, (i64, i64)),
         picked: u32,
     ) -> bool {
-        let gives = match field {
-            BinpackField::Cpu => own.0,
-            BinpackField::Memory => own.1,
-        };
-        if gives > 0 {
+        if own_of(own, field) > 0 {
             pass.best.clear();
             pass.best.push(picked);
         }
