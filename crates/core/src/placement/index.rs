@@ -235,6 +235,7 @@ pub(super) struct AmountLog {
 const AMOUNT_LOG_MAX: usize = if cfg!(test) { 8 } else { 1 << 16 };
 
 impl AmountLog {
+    #[inline]
     fn note(&mut self, id: InstanceId) {
         if !self.kept {
             return;
@@ -581,6 +582,7 @@ impl PlacementIndex {
     /// zone, status and cluster are as filed). The compact amounts change now; the buckets at
     /// the next `settle`, so that a run of releases on one instance between two placements
     /// (a service draining, a deployment's stops) re-files it once.
+    #[inline(always)]
     pub fn update_amounts(&mut self, world: &World, id: InstanceId) {
         // Logged filed or not: a reader reads an unfiled instance's amounts off the world.
         self.amount_log.get_mut().note(id);
