@@ -112,11 +112,9 @@ fn shapes(world: &World, out: &mut Vec<Violation>) {
             .entry((t.allocation.cpu, t.allocation.memory_mib))
             .or_insert(0) += 1;
     }
-    if &actual != world.task_shapes() {
-        let detail = format!(
-            "counted task shapes {:?}, has {actual:?}",
-            world.task_shapes()
-        );
+    let counted: BTreeMap<(i64, i64), u64> = world.task_shapes().iter().collect();
+    if actual != counted {
+        let detail = format!("counted task shapes {counted:?}, has {actual:?}");
         out.push(v("live-counts", detail));
     }
 }

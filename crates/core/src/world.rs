@@ -37,7 +37,7 @@ pub struct World {
     /// take its address.
     last_group: Option<(ClusterId, Arc<str>, usize)>,
     /// The tasks holding resources (not STOPPED), counted by required (CPU, memory MiB).
-    pub(crate) task_shapes: BTreeMap<(i64, i64), u64>,
+    pub(crate) task_shapes: TaskShapes,
     /// Per cluster and EC2 instance id, the instances registered with it, in order.
     pub(crate) ec2_ids: BTreeMap<ClusterId, BTreeMap<String, Vec<InstanceId>>>,
     /// The Availability Zones instances registered in, numbered in order of first sight.
@@ -228,19 +228,14 @@ impl World {
     }
 
     /// How many tasks hold resources (not STOPPED), by required (CPU units, memory MiB).
-    pub fn task_shapes(&self) -> &BTreeMap<(i64, i64), u64> {
+    pub fn task_shapes(&self) -> &TaskShapes {
         &self.task_shapes
     }
 
     /// A task starts or stops holding resources: its shape's count moves by `delta`.
     pub(crate) fn count_shape(&mut self, task: TaskId, delta: i64) {
         let r = &self.tasks[task.index()].allocation;
-        let shape = (r.cpu, r.memory_mib);
-        let n = self.task_shapes.entry(shape).or_insert(0);
-        *n = n.saturating_add_signed(delta);
-        if *n == 0 {
-            self.task_shapes.remove(&shape);
-        }
+        self.task_shapes.add((r.cpu, r.memory_mib), delta);
     }
 
     /// The ids of `group_tasks`, in creation order (None: the group never had a task).
@@ -448,12 +443,63 @@ pub(crate) fn remove_task(list: &mut Vec<TaskId>, task: TaskId) {
     }
 }
 
+/// Counts by task shape (CPU units, memory MiB), in shape order, none zero. A run has a
+/// handful of shapes and counts one on every task start and stop, so they are a sorted list
+/// found by bisection rather than a tree.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TaskShapes {
+    counts: Vec<((i64, i64), u64)>,
+}
+
+impl TaskShapes {
+    /// Moves `shape`'s count by `delta` (a count reaching zero leaves the list).
+    fn add(&mut self, shape: (i64, i64), delta: i64) {
+        match self.counts.binary_search_by_key(&shape, |(s, _)| *s) {
+            Ok(at) => {
+                let n = &mut self.counts[at].1;
+                *n = n.saturating_add_signed(delta);
+                if *n == 0 {
+                    self.counts.remove(at);
+                }
+            }
+            Err(at) if delta > 0 => self.counts.insert(at, (shape, delta as u64)),
+            Err(_) => {}
+        }
+    }
+
+    /// Each shape with its count, in shape order.
+    pub fn iter(&self) -> impl Iterator<Item = ((i64, i64), u64)> + '_ {
+        self.counts.iter().copied()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::{any, prop, prop_assert_eq, proptest};
 
     proptest! {
+        /// Shape counts moved up and down in any order hold what a map of counts would, in
+        /// shape order, with no zero count (a move below zero stops at zero).
+        #[test]
+        fn task_shapes_count_as_a_map_would(
+            ops in prop::collection::vec(((0i64..4, 0i64..3), any::<bool>()), 0..200),
+        ) {
+            let mut shapes = TaskShapes::default();
+            let mut model: BTreeMap<(i64, i64), u64> = BTreeMap::new();
+            for (shape, up) in ops {
+                let delta = if up { 1 } else { -1 };
+                shapes.add(shape, delta);
+                let n = model.entry(shape).or_insert(0);
+                *n = n.saturating_add_signed(delta);
+                if *n == 0 {
+                    model.remove(&shape);
+                }
+                let listed: Vec<((i64, i64), u64)> = shapes.iter().collect();
+                prop_assert_eq!(listed, model.iter().map(|(s, n)| (*s, *n)).collect::<Vec<_>>());
+            }
+        }
+
         /// Through any adds and leaves (in order or not, of listed tasks or not, twice or not),
         /// the list holds what a sorted set would, in id order, and counts it.
         #[test]

@@ -157,11 +157,11 @@ pub fn sample(api: &Api) -> Sample {
 }
 
 /// The most common (cpu, memory) among the tasks holding resources; ties to the smallest.
-fn common_shape(shapes: &BTreeMap<(i64, i64), u64>) -> Option<(i64, i64)> {
+fn common_shape(shapes: &ecsim_core::world::TaskShapes) -> Option<(i64, i64)> {
     shapes
         .iter()
-        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-        .map(|(shape, _)| *shape)
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(shape, _)| shape)
 }
 
 /// One service from the engine's counts: tasks by state per deployment, healthy ones at this
