@@ -202,7 +202,7 @@ struct PassArrays {
     zone_load: Vec<u64>,
     /// The instances with the best score.
     best: Vec<u32>,
-    /// Their tasks left, kept with them (`Layout::tie_best`).
+    /// Their tasks left: set with them, lowered by each pick and each instance that leaves.
     tied_count: u32,
     /// Per instance number: among the best (set only while `walk_to` walks the list).
     in_best: Vec<bool>,
