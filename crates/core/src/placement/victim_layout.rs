@@ -61,8 +61,6 @@ struct Layout {
     by_instance: Vec<(InstanceId, u32)>,
     /// Per entry of `positions`: gone from the list, or picked in the current pass.
     gone: Vec<bool>,
-    /// The same, per position in the list.
-    gone_at: Vec<bool>,
     /// Per position in the list, one bit: the task is left (neither gone nor picked).
     left_bits: Vec<u64>,
     /// Per instance number: the group's live tasks there (older and newer), as the index
@@ -495,8 +493,6 @@ impl Layout {
         self.alive = entries.len() as u32;
         self.gone.clear();
         self.gone.resize(entries.len(), false);
-        self.gone_at.clear();
-        self.gone_at.resize(entries.len(), false);
         refill(&mut self.left_bits, entries.len().div_ceil(64), u64::MAX);
         if !entries.len().is_multiple_of(64) {
             // No bits past the list's end.
@@ -668,7 +664,6 @@ impl Layout {
         self.zones[slot.zone as usize].1 -= 1;
         self.alive -= 1;
         self.gone[self.grouped_at[at as usize] as usize] = true;
-        self.gone_at[at as usize] = true;
         clear_bit(&mut self.left_bits, at);
     }
 
@@ -679,7 +674,6 @@ impl Layout {
         self.zones[slot.zone as usize].1 += 1;
         self.alive += 1;
         self.gone[self.grouped_at[at as usize] as usize] = false;
-        self.gone_at[at as usize] = false;
         self.left_bits[at as usize / 64] |= 1 << (at % 64);
     }
 
@@ -995,13 +989,20 @@ impl Layout {
         for &l in &pass.best {
             pass.in_best[l as usize] = true;
         }
-        let mut left = r as i64;
+        let mut left = r;
         let mut found = None;
-        for (at, (gone, local)) in self.gone_at.iter().zip(&self.local_of).enumerate() {
-            left -= i64::from(!*gone && pass.in_best[*local as usize]);
-            if left < 0 {
-                found = Some(at as u32);
-                break;
+        'words: for (w, word) in self.left_bits.iter().enumerate() {
+            let mut bits = *word;
+            while bits != 0 {
+                let at = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if pass.in_best[self.local_of[at] as usize] {
+                    if left == 0 {
+                        found = Some(at as u32);
+                        break 'words;
+                    }
+                    left -= 1;
+                }
             }
         }
         for &l in &pass.best {
