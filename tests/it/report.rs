@@ -2,11 +2,11 @@
 //! Where a headless Chromium is installed (`.ci/run` installs Debian's `chromium`), each chart is
 //! rendered and must have drawn pixels; elsewhere that part is skipped with a message.
 
-use crate::support::{all_output, code, ecsim, temp_dir};
+use crate::support::{TestDir, all_output, code, ecsim, temp_dir};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn run_with_report(name: &str) -> PathBuf {
+fn run_with_report(name: &str) -> TestDir {
     let dir = temp_dir(name);
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/strategy-comparison.yaml");
     let o = ecsim(&[

@@ -308,12 +308,30 @@ pub fn remaining_ports(api: &mut Api, cluster: &str, arn: &str) -> Vec<String> {
 
 // ---------------------------------------------------------------- the binary and its files
 
-/// A fresh directory for one test's files.
-pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ecsim-it-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+/// A fresh directory for one test's files, removed with its files when the test drops it.
+pub fn temp_dir(name: &str) -> TestDir {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("ecsim-it-{name}-"))
+        .tempdir()
+        .expect("temp dir");
+    TestDir(dir)
+}
+
+/// A test's directory (`temp_dir`): a path while it lives, gone after.
+pub struct TestDir(tempfile::TempDir);
+
+impl std::ops::Deref for TestDir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl AsRef<Path> for TestDir {
+    fn as_ref(&self) -> &Path {
+        self.0.path()
+    }
 }
 
 /// Writes `text` to `dir/file` and returns its path.
