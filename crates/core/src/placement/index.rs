@@ -761,6 +761,15 @@ impl PlacementIndex {
         Some(self.amounts[id.index()])
     }
 
+    /// The remaining (CPU, memory MiB) of `id`: as filed, or the world's record when it is not
+    /// placeable (the two agree for a filed one: the `index-amounts` audit).
+    pub fn remaining(&self, world: &World, id: InstanceId) -> (i64, i64) {
+        self.filed_amounts(id).unwrap_or_else(|| {
+            let remaining = &world.instance(id).remaining;
+            (remaining.cpu, remaining.memory_mib)
+        })
+    }
+
     /// How many times an instance's tasks moved to another zone's counts (what zone numbers
     /// read before stay true until this changes).
     pub fn zone_moves(&self) -> u64 {

@@ -104,16 +104,9 @@ struct Filing {
     amount: Option<i64>,
 }
 
-/// The instance's remaining amount of `field`: as filed, or the world's when not filed.
+/// The instance's remaining amount of `field` (`PlacementIndex::remaining`).
 fn remaining_amount(world: &World, index: &PlacementIndex, id: InstanceId, f: BinpackField) -> i64 {
-    let (cpu, memory_mib) = index.filed_amounts(id).unwrap_or_else(|| {
-        let remaining = &world.instance(id).remaining;
-        (remaining.cpu, remaining.memory_mib)
-    });
-    match f {
-        BinpackField::Cpu => cpu,
-        BinpackField::Memory => memory_mib,
-    }
+    field_of(index.remaining(world, id), f)
 }
 
 /// The instances with tasks left, grouped by their load, so that a pass whose levels are the
@@ -131,11 +124,12 @@ struct ByLoad {
     ends: Vec<usize>,
 }
 
-impl ByLoad {
-    fn scope(per_zone: bool, slot: &Slot) -> usize {
-        if per_zone { slot.zone as usize } else { 0 }
-    }
+/// The scope `ByLoad` and `ByAmount` file an instance in: its zone's number, or 0 for all.
+fn scope_of(per_zone: bool, slot: &Slot) -> usize {
+    if per_zone { slot.zone as usize } else { 0 }
+}
 
+impl ByLoad {
     /// Empties it, to be filed per zone or not.
     fn clear(&mut self, per_zone: bool, zones: usize) {
         let scopes = if per_zone { zones } else { 1 };
@@ -312,8 +306,8 @@ impl PassArrays {
     }
 }
 
-/// A pair's CPU or memory, by `field`.
-fn own_of((cpu, memory_mib): (i64, i64), field: BinpackField) -> i64 {
+/// A (CPU, memory) pair's `field`.
+fn field_of((cpu, memory_mib): (i64, i64), field: BinpackField) -> i64 {
     match field {
         BinpackField::Cpu => cpu,
         BinpackField::Memory => memory_mib,
@@ -526,7 +520,7 @@ impl Layout {
 
     /// What the pass's picks freed of `field` on the instance.
     fn freed_of(&self, local: usize, field: BinpackField) -> i64 {
-        own_of(self.freed[local], field)
+        field_of(self.freed[local], field)
     }
 
     /// Where `by_load` and `by_amount` file the instance: its load, and its amount with what
@@ -571,7 +565,7 @@ impl Layout {
         }
         let (slot, l) = (&self.instances[local], local as u32);
         if let Some(per_zone) = self.by_load.per_zone {
-            let scope = ByLoad::scope(per_zone, slot);
+            let scope = scope_of(per_zone, slot);
             if let Some(load) = before.load {
                 self.by_load.remove(scope, load, l);
             }
@@ -580,7 +574,7 @@ impl Layout {
             }
         }
         if let Some((per_zone, _)) = self.by_amount.kept {
-            let scope = &mut self.by_amount.scopes[ByLoad::scope(per_zone, slot)];
+            let scope = &mut self.by_amount.scopes[scope_of(per_zone, slot)];
             if let Some(amount) = before.amount {
                 scope.remove(&(amount, l));
             }
@@ -606,8 +600,8 @@ impl Layout {
             let amount = remaining_amount(ctx.world, ctx.index, slot.id, field);
             by_amount.amount.push(amount);
             if slot.alive > 0 {
-                let key = amount + own_of(self.freed[local], field);
-                let scope = ByLoad::scope(per_zone, slot);
+                let key = amount + field_of(self.freed[local], field);
+                let scope = scope_of(per_zone, slot);
                 by_amount.scopes[scope].insert((key, local as u32));
             }
         }
@@ -640,7 +634,7 @@ impl Layout {
         by_load.clear(per_zone, self.zones.len());
         for (local, slot) in self.instances.iter().enumerate() {
             if slot.alive > 0 {
-                let scope = ByLoad::scope(per_zone, slot);
+                let scope = scope_of(per_zone, slot);
                 // In number order: each list stays in order.
                 by_load
                     .list(scope, self.instance_load[local])
@@ -765,21 +759,27 @@ impl Layout {
         best.clear();
         pass.best_changed();
         let large = self.instances.len() >= BY_LOAD_FROM || pass.by_load_always;
-        let by_load = by_load_levels(levels).filter(|_| large);
-        if let Some(per_zone) = by_load {
+        if let Some(per_zone) = by_load_levels(levels).filter(|_| large) {
             self.best_by_load(pass, per_zone, &mut best);
-            pass.tied_count = self.tasks_on(&best);
-            pass.best = best;
-            return;
-        }
-        if let Some(order) = by_amount_levels(levels).filter(|_| large) {
+        } else if let Some(order) = by_amount_levels(levels).filter(|_| large) {
             self.best_by_amount(ctx, pass, order, &mut best);
-            pass.tied_count = self.tasks_on(&best);
-            pass.best = best;
-            return;
+        } else {
+            self.best_by_scores(ctx, pass, (levels, own), &mut best);
         }
+        pass.tied_count = self.tasks_on(&best);
+        pass.best = best;
+    }
+
+    /// The best instances, scoring every instance with tasks left level by level.
+    fn best_by_scores(
+        &self,
+        ctx: &Ctx<'_>,
+        pass: &PassArrays,
+        (levels, own): (&[Level], (i64, i64)),
+        best: &mut Vec<u32>,
+    ) {
         let rest = if levels.first() == Some(&Level::ZoneLoad) {
-            self.best_zones_instances(pass, &mut best);
+            self.best_zones_instances(pass, best);
             &levels[1..]
         } else {
             let alive =
@@ -793,20 +793,18 @@ impl Layout {
             }
             match level {
                 Level::ZoneLoad => {
-                    keep_best(&mut best, |l| {
+                    keep_best(best, |l| {
                         pass.zone_load[self.instances[l as usize].zone as usize] as i64
                     });
                 }
                 Level::InstanceLoad => {
-                    keep_best(&mut best, |l| self.instance_load[l as usize] as i64);
+                    keep_best(best, |l| self.instance_load[l as usize] as i64);
                 }
                 Level::Available(field) => {
-                    keep_best(&mut best, |l| self.available(ctx, l, (*field, own)));
+                    keep_best(best, |l| self.available(ctx, l, (*field, own)));
                 }
             }
         }
-        pass.tied_count = self.tasks_on(&best);
-        pass.best = best;
     }
 
     /// The best instances from `by_load` (filed first if it is not kept so): the most loaded
@@ -820,13 +818,7 @@ impl Layout {
             best.extend_from_slice(by_load.top(0).map_or(&[][..], |(_, ids)| ids));
             return;
         }
-        let zones = (0..self.zones.len()).filter(|&z| self.zones[z].1 > 0);
-        let Some(top) = zones.clone().map(|z| pass.zone_load[z]).max() else {
-            return;
-        };
-        let tops = zones
-            .filter(|&z| pass.zone_load[z] == top)
-            .filter_map(|z| by_load.top(z));
+        let tops = self.top_zones(pass).filter_map(|z| by_load.top(z));
         let load = tops.clone().map(|(load, _)| load).max();
         for (_, ids) in tops.filter(|(l, _)| Some(*l) == load) {
             best.extend_from_slice(ids);
@@ -860,11 +852,7 @@ impl Layout {
             }
             return;
         }
-        let zones = (0..self.zones.len()).filter(|&z| self.zones[z].1 > 0);
-        let Some(load) = zones.clone().map(|z| pass.zone_load[z]).max() else {
-            return;
-        };
-        let tops = zones.filter(|&z| pass.zone_load[z] == load);
+        let tops = self.top_zones(pass);
         let amount = tops.clone().filter_map(top).max();
         for z in tops.filter(|&z| top(z) == amount) {
             take(
@@ -874,19 +862,22 @@ impl Layout {
         }
     }
 
-    /// The instances with tasks left in the zones with tasks left and the highest load (that
-    /// load; None when no task is left).
-    fn best_zones_instances(&self, pass: &PassArrays, best: &mut Vec<u32>) -> Option<u64> {
+    /// The zones with tasks left and the highest load, in order.
+    fn top_zones<'s>(&'s self, pass: &'s PassArrays) -> impl Iterator<Item = usize> + Clone + 's {
         let zones = (0..self.zones.len()).filter(|&z| self.zones[z].1 > 0);
-        let top = zones.clone().map(|z| pass.zone_load[z]).max()?;
-        for z in zones.filter(|&z| pass.zone_load[z] == top) {
+        let top = zones.clone().map(|z| pass.zone_load[z]).max();
+        zones.filter(move |&z| Some(pass.zone_load[z]) == top)
+    }
+
+    /// The instances with tasks left in the zones with tasks left and the highest load.
+    fn best_zones_instances(&self, pass: &PassArrays, best: &mut Vec<u32>) {
+        for z in self.top_zones(pass) {
             let alive = self.zones[z]
                 .0
                 .iter()
                 .filter(|&&l| self.instances[l as usize].alive > 0);
             best.extend(alive);
         }
-        Some(top)
     }
 
     /// What the instance would have available of `field` with one of its tasks and the pass's
@@ -899,7 +890,7 @@ impl Layout {
     ) -> i64 {
         let id = self.instances[local as usize].id;
         let amount = remaining_amount(ctx.world, ctx.index, id, field);
-        amount + self.freed_of(local as usize, field) + own_of(own, field)
+        amount + self.freed_of(local as usize, field) + field_of(own, field)
     }
 
     /// After a pick on `picked`, keeps the best instances whose score it did not move (as
@@ -966,7 +957,7 @@ impl Layout {
         (field, own): (BinpackField, (i64, i64)),
         picked: u32,
     ) -> bool {
-        if own_of(own, field) > 0 {
+        if field_of(own, field) > 0 {
             pass.best.clear();
             pass.best.push(picked);
         }

@@ -186,12 +186,7 @@ impl Scratch {
             let (local, new) = self.number(c.instance, distinct);
             distinct += usize::from(new);
             let (cpu, memory_mib) = if needs.available {
-                // The index's compact copy (equal to the world's: the `index-amounts` audit);
-                // an instance out of service is not filed, so its record is read.
-                let (cpu, memory_mib) = index.filed_amounts(c.instance).unwrap_or_else(|| {
-                    let remaining = &world.instance(c.instance).remaining;
-                    (remaining.cpu, remaining.memory_mib)
-                });
+                let (cpu, memory_mib) = index.remaining(world, c.instance);
                 (cpu + c.cpu, memory_mib + c.memory_mib)
             } else {
                 (0, 0)
