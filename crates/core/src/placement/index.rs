@@ -230,6 +230,10 @@ pub(super) struct AmountLog {
     pub(super) ids: Vec<InstanceId>,
 }
 
+/// A group's change log is emptied when it holds this many (a handful in unit tests, so that
+/// their readers find it emptied often).
+const CHANGE_LOG_MAX: usize = if cfg!(test) { 8 } else { 1 << 16 };
+
 /// The amount log is emptied when it holds this many (a handful in unit tests, so that their
 /// readers fall behind it often).
 const AMOUNT_LOG_MAX: usize = if cfg!(test) { 8 } else { 1 << 16 };
@@ -288,12 +292,19 @@ impl GroupZones {
         self.by_zone[at].get_or_insert_with(GroupZone::default)
     }
 
-    /// `id`'s count changed: logged while a reader follows the log.
+    /// `id`'s count changed: logged while a reader follows the log. A full log (its reader
+    /// stopped reading: its deployment ended) is emptied and counted as read, so its reader,
+    /// if it comes back, reads the counts afresh.
     fn note(&mut self, id: InstanceId) {
         let log = self.changed.get_mut();
-        if log.kept {
-            log.instances.push(id);
+        if !log.kept {
+            return;
         }
+        if log.instances.len() >= CHANGE_LOG_MAX {
+            log.instances.clear();
+            log.reads += 1;
+        }
+        log.instances.push(id);
     }
 
     /// The log of instances whose count changed (kept once a reader asks for it).
