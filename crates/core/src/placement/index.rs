@@ -945,12 +945,27 @@ impl<'a> Check<'a> {
         if !has_room(&self.index.amounts, id, (needs.cpu, needs.memory_mib)) {
             return false;
         }
+        // An instance the memo already knows to be outside memberOf (most of a tied set, for a
+        // task kept to a few instances) is rejected before its record is read.
+        if self
+            .memo
+            .is_some_and(|slot| self.known_member_of(slot, id) == Some(false))
+        {
+            return false;
+        }
         let inst = self.world.instance(id);
         let r = &inst.remaining;
         r.cpu >= self.input.requirement.cpu
             && r.memory_mib >= self.input.requirement.memory_mib
             && filters::fits(self.world, inst, &self.rest)
             && self.memo.is_none_or(|slot| self.member_of(slot, inst))
+    }
+
+    /// The memo's memberOf verdict on `id`, if judged since the last description change.
+    fn known_member_of(&self, slot: usize, id: InstanceId) -> Option<bool> {
+        let memo = self.index.member_of_memo.borrow();
+        let (at, ok) = *memo[slot].1.get(id.index())?;
+        (at == self.world.description_epoch() + 1).then_some(ok)
     }
 
     /// The memberOf verdict from the memo, judged afresh when a description changed since.
