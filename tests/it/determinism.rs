@@ -204,3 +204,50 @@ fn indexed_and_reference_placement_agree_on_every_scenario() {
         );
     }
 }
+
+/// A drained instance still holding a spread-by-instance service's tasks is not placeable: it
+/// stays out of the tie over the least loaded holders, in the indexed placer (which skips its
+/// check of the holders while every instance holding tasks is placeable) as in the reference.
+/// Each of three instances holds two tasks when one is drained, so the replacements tie over the
+/// holders of two with the drained instance among them.
+#[test]
+fn a_drained_holder_stays_out_of_the_tie_over_holders() {
+    let yaml = r#"name: drained-holder
+until: 10m
+timing: {pending: 5s, healthy: 10s, stopping: 5s}
+containerInstances:
+  - {count: 3, instanceType: m5.large, availabilityZones: [us-east-1a], ec2InstanceIdPrefix: i-h}
+taskDefinitions:
+  - family: web
+    containerDefinitions: [{name: web, image: "web:1", cpu: 256, memory: 512}]
+services:
+  - serviceName: web
+    taskDefinition: web
+    desiredCount: 6
+    placementStrategy: [{type: spread, field: instanceId}]
+timeline:
+  - at: 2m
+    drain_instances: {ec2InstanceIds: [i-h-2]}
+"#;
+    let no_files = |rel: &str| Err(format!("no such file: {rel}"));
+    let s = load(yaml, "drained-holder.yaml", &no_files).expect("loads");
+    for seed in 1..=16 {
+        let events = |placement| {
+            let options = RunOptions {
+                seed: Some(seed),
+                check_invariants: true,
+                placement,
+                ..RunOptions::default()
+            };
+            let out = run(&s, options);
+            assert!(out.passed(), "seed {seed}: the run held");
+            ecsim::report::events_jsonl(out.api.engine.trace().records())
+        };
+        let indexed = events(ecsim::core::engine::PlacementMode::Indexed);
+        let reference = events(ecsim::core::engine::PlacementMode::Reference);
+        assert!(
+            indexed == reference,
+            "seed {seed}: the indexed placer chose differently"
+        );
+    }
+}

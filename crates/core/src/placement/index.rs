@@ -338,6 +338,11 @@ pub struct PlacementIndex {
     pending: Vec<InstanceId>,
     /// cluster → group → zone → live tasks.
     groups: Groups,
+    /// Each instance's live tasks (counted and not yet told to stop), over every group.
+    live_tasks: Vec<u32>,
+    /// How many instances hold live tasks without being filed (draining, deregistered, agent
+    /// gone): while none does, every holder of every group is placeable.
+    unfiled_holders: usize,
     /// The zone each instance's tasks are counted under.
     counted_zone: Vec<Zone>,
     /// The same zone, as its number in `zone_names` (what dense per-zone arrays index by).
@@ -509,6 +514,7 @@ impl PlacementIndex {
             self.amounts.resize(i + 1, UNFILED);
             self.counted_zone.resize(i + 1, None);
             self.counted_zone_id.resize(i + 1, none);
+            self.live_tasks.resize(i + 1, 0);
         }
         let zone = zone_ref(inst);
         if zone != self.counted_zone[i].as_deref() {
@@ -526,9 +532,13 @@ impl PlacementIndex {
             self.update_amounts(world, id);
             return;
         }
+        let was_filed = self.filed[i].is_some();
         if let Some(old) = self.filed[i].take() {
             self.amounts[i] = UNFILED;
             self.unfile(id, old);
+        }
+        if was_filed != placeable && self.live_tasks[i] > 0 {
+            self.count_unfiled_holder(!placeable);
         }
         if placeable {
             let zone = zone.map(str::to_string);
@@ -559,6 +569,7 @@ impl PlacementIndex {
     /// The walks and the placement checks rely on the filed amounts.
     pub fn misfiled(&self, world: &World) -> Vec<Violation> {
         let mut out = Vec::new();
+        let mut unfiled_holders = 0;
         for inst in world.instances() {
             let placeable = inst.status == InstanceStatus::Active && inst.agent_connected;
             let filed = self.filed.get(inst.id.index()).and_then(Option::as_ref);
@@ -573,6 +584,22 @@ impl PlacementIndex {
                         && compact == Some(remaining)
                 }
             };
+            let live = inst
+                .tasks
+                .iter()
+                .filter(|t| world.task(**t).desired_status != DesiredStatus::Stopped)
+                .count();
+            let counted = self.live_tasks.get(inst.id.index()).copied().unwrap_or(0);
+            if counted as usize != live {
+                out.push(Violation {
+                    invariant: "index-amounts",
+                    detail: format!(
+                        "{} holds {live} live tasks, counted as {counted}",
+                        inst.ec2_instance_id
+                    ),
+                });
+            }
+            unfiled_holders += usize::from(filed.is_none() && live > 0);
             if !agrees {
                 out.push(Violation {
                     invariant: "index-amounts",
@@ -585,6 +612,15 @@ impl PlacementIndex {
                     ),
                 });
             }
+        }
+        if unfiled_holders != self.unfiled_holders {
+            out.push(Violation {
+                invariant: "index-amounts",
+                detail: format!(
+                    "{unfiled_holders} instances hold live tasks unfiled, counted as {}",
+                    self.unfiled_holders
+                ),
+            });
         }
         out
     }
@@ -725,6 +761,34 @@ impl PlacementIndex {
         let zones = self.groups.get_or_insert(inst.cluster, group);
         change(zones.zone_mut(zone), instance, delta);
         zones.note(instance);
+        self.count_live(instance, delta);
+    }
+
+    /// Adds `delta` to an instance's live tasks; one that starts or stops holding some while
+    /// not filed changes `unfiled_holders`.
+    fn count_live(&mut self, id: InstanceId, delta: i64) {
+        let i = id.index();
+        let slot = &mut self.live_tasks[i];
+        let before = *slot;
+        // `delta` is ±1, and a task stops counting only where it counted.
+        *slot = before.wrapping_add(delta as u32);
+        let after = *slot;
+        if (before == 0) != (after == 0) && self.filed[i].is_none() {
+            self.count_unfiled_holder(after > 0);
+        }
+    }
+
+    fn count_unfiled_holder(&mut self, more: bool) {
+        if more {
+            self.unfiled_holders += 1;
+        } else {
+            self.unfiled_holders -= 1;
+        }
+    }
+
+    /// Whether every instance holding live tasks is filed (so placeable).
+    fn holders_filed(&self) -> bool {
+        self.unfiled_holders == 0
     }
 
     /// The zone bucket the index holds for `id` (its `ecs.availability-zone` attribute, None when
@@ -873,6 +937,7 @@ impl PlacementIndex {
                     ZoneView {
                         pool,
                         filed: &self.filed,
+                        holders_filed: self.holders_filed(),
                         counts,
                         load: counts.map_or(0, |c| c.tasks),
                         least: None,
@@ -1221,6 +1286,8 @@ struct ZoneView<'a> {
     pool: &'a Pool,
     /// The index's filing of every instance (Some: placeable, so in its zone's pool).
     filed: &'a [Option<Filed>],
+    /// Every instance holding live tasks is filed: a group's holders need no check.
+    holders_filed: bool,
     counts: Option<&'a GroupZone>,
     /// The group's live tasks in the zone.
     load: u64,
@@ -1240,7 +1307,9 @@ impl<'a> ZoneView<'a> {
                     .and_then(|c| c.by_count.as_ref())
                     .map(|b| b.get(best as u64));
                 match bucket {
-                    Some(ids) if ids.iter().all(|id| self.placeable(*id)) => Part::Ids(ids),
+                    Some(ids) if self.holders_filed || ids.iter().all(|id| self.placeable(*id)) => {
+                        Part::Ids(ids)
+                    }
                     _ => Part::Owned(self.holding(|n| n as i64 == best)),
                 }
             }
@@ -1964,6 +2033,7 @@ mod tests {
         let view = |pool, counts| ZoneView {
             pool,
             filed: &[],
+            holders_filed: false,
             counts,
             load: 0,
             least: Some(0),
