@@ -188,8 +188,9 @@ struct Filed {
 #[derive(Clone, Debug, Default)]
 pub(super) struct GroupZone {
     tasks: u64,
-    /// Instances holding at least one of them, with how many, in id order.
-    per_instance: Vec<(InstanceId, u64)>,
+    /// Instances holding at least one of them, with how many, in id order (8 bytes an entry:
+    /// a holder's arrival or departure moves the entries after it).
+    per_instance: Vec<(InstanceId, u32)>,
     /// The same instances grouped by how many they hold, each group in id order: spread by
     /// instance looks at the least loaded first. Kept only for groups placed with spread by
     /// instance (`count_by_instance` starts it), since moving an instance between large groups
@@ -206,7 +207,7 @@ impl GroupZone {
     }
 
     /// The instances holding some, with how many, in id order.
-    pub(super) fn per_instance(&self) -> &[(InstanceId, u64)] {
+    pub(super) fn per_instance(&self) -> &[(InstanceId, u32)] {
         &self.per_instance
     }
 
@@ -215,7 +216,7 @@ impl GroupZone {
         self.per_instance
             .binary_search_by_key(&id, |(i, _)| *i)
             .ok()
-            .map(|at| self.per_instance[at].1)
+            .map(|at| u64::from(self.per_instance[at].1))
     }
 }
 
@@ -862,7 +863,7 @@ impl PlacementIndex {
         &self,
         cluster: ClusterId,
         group: &str,
-    ) -> impl Iterator<Item = (u32, u64, &[(InstanceId, u64)])> + '_ {
+    ) -> impl Iterator<Item = (u32, u64, &[(InstanceId, u32)])> + '_ {
         let zones = self.groups.get(cluster, group);
         zones
             .into_iter()
@@ -1156,9 +1157,9 @@ fn change(counts: &mut GroupZone, instance: InstanceId, delta: i64) {
             at
         }
     };
-    let before = list[at].1;
-    list[at].1 = before.saturating_add_signed(delta);
-    let after = list[at].1;
+    let before = u64::from(list[at].1);
+    let after = before.saturating_add_signed(delta);
+    list[at].1 = u32::try_from(after).expect("an instance's tasks fit in u32");
     if after == 0 {
         list.remove(at);
     }
@@ -1180,10 +1181,10 @@ fn change(counts: &mut GroupZone, instance: InstanceId, delta: i64) {
 }
 
 /// The holders of a zone grouped by how many tasks they hold, each group in id order.
-fn group_by_count(per_instance: &[(InstanceId, u64)]) -> ByCount {
+fn group_by_count(per_instance: &[(InstanceId, u32)]) -> ByCount {
     let mut by_count = ByCount::default();
     for (id, n) in per_instance {
-        by_count.join(*n, *id);
+        by_count.join(u64::from(*n), *id);
     }
     by_count
 }
@@ -1326,7 +1327,7 @@ impl<'a> ZoneView<'a> {
             .map(|c| {
                 c.per_instance
                     .iter()
-                    .filter(|(id, n)| keep(*n) && self.placeable(*id))
+                    .filter(|(id, n)| keep(u64::from(*n)) && self.placeable(*id))
                     .map(|(id, _)| *id)
                     .collect()
             })
@@ -1475,7 +1476,7 @@ fn some_non_holder_fits(
 /// Whether `fits` accepts a member of the pool not among the holders, asked in id order.
 fn non_holders_in_order(
     pool: &Pool,
-    holders: &[(InstanceId, u64)],
+    holders: &[(InstanceId, u32)],
     holder_bits: Option<&Bits>,
     mut fits: impl FnMut(&InstanceId) -> bool,
 ) -> bool {

@@ -443,7 +443,7 @@ impl Layout {
             let id = self.instances[local as usize].id;
             while counts.next_if(|(i, _)| *i < id).is_some() {}
             let n = counts.next_if(|(i, _)| *i == id).map_or(0, |(_, n)| *n);
-            self.instance_load[local as usize] = n;
+            self.instance_load[local as usize] = u64::from(n);
         }
     }
 

@@ -209,7 +209,7 @@ impl Scratch {
             a.zone_load[zone as usize] = tasks;
             for (instance, k) in per_instance.iter().filter(|_| needs.instance_load) {
                 if let Some(at) = self.get(*instance) {
-                    a.instance_load[at] = *k;
+                    a.instance_load[at] = u64::from(*k);
                 }
             }
         }
