@@ -1004,13 +1004,17 @@ impl<'a> Check<'a> {
         }
     }
 
+    #[inline(always)]
     fn fits(&self, id: InstanceId) -> bool {
         // The index's copy of the amounts (the `index-amounts` audit keeps it equal to the
-        // world's) rejects most instances a walk meets without reading their records.
+        // world's) rejects most instances a walk meets, inline: no call, no record read.
         let needs = &self.input.requirement;
-        if !has_room(&self.index.amounts, id, (needs.cpu, needs.memory_mib)) {
-            return false;
-        }
+        has_room(&self.index.amounts, id, (needs.cpu, needs.memory_mib)) && self.fits_with_room(id)
+    }
+
+    /// `fits` for an instance whose compact amounts cover the task's CPU and memory.
+    #[inline(never)]
+    fn fits_with_room(&self, id: InstanceId) -> bool {
         // An instance the memo already knows to be outside memberOf (most of a tied set, for a
         // task kept to a few instances) is rejected before its record is read.
         if self
@@ -1381,25 +1385,11 @@ fn least_valid(
     walk: &NonHolderWalk<'_>,
 ) -> Option<i64> {
     let fits = |id: &InstanceId| check.fits(*id);
-    let (needs_cpu, needs_memory_mib) = (input.requirement.cpu, input.requirement.memory_mib);
-    // Upward from the need, past the buckets where the other resource cannot suffice.
-    let upward = |field: BinpackField| {
-        let (needs, needs_other) = match field {
-            BinpackField::Memory => (needs_memory_mib, needs_cpu),
-            BinpackField::Cpu => (needs_cpu, needs_memory_mib),
-        };
-        pool.by(field)
-            .range(needs..)
-            .filter(move |(_, b)| b.may_fit(needs_other))
-            .flat_map(|(amount, b)| b.ids.iter().map(move |id| (*amount, *id)))
-    };
+    let needs = (input.requirement.cpu, input.requirement.memory_mib);
     match then {
-        Then::Nothing => upward(BinpackField::Memory)
-            .find(|(_, id)| fits(id))
-            .map(|_| 0),
-        Then::Binpack(f) => upward(f).find(|(_, id)| fits(id)).map(|(a, _)| a),
+        Then::Nothing => first_fitting_amount(pool, BinpackField::Memory, needs, check).map(|_| 0),
+        Then::Binpack(f) => first_fitting_amount(pool, f, needs, check),
         Then::Instance => {
-            let needs = (needs_cpu, needs_memory_mib);
             if some_non_holder_fits((pool, counts), needs, &fits, walk) {
                 return Some(0);
             }
@@ -1419,6 +1409,26 @@ fn least_valid(
             }
         }
     }
+}
+
+/// The least remaining `field` of an instance of the pool that passes `check`: the buckets
+/// walked upward from the need (`needs` is CPU, memory MiB), past those where the other
+/// resource cannot suffice.
+fn first_fitting_amount(
+    pool: &Pool,
+    field: BinpackField,
+    (needs_cpu, needs_memory_mib): (i64, i64),
+    check: &Check<'_>,
+) -> Option<i64> {
+    let (needs, needs_other) = match field {
+        BinpackField::Memory => (needs_memory_mib, needs_cpu),
+        BinpackField::Cpu => (needs_cpu, needs_memory_mib),
+    };
+    let mut upward = pool.by(field).range(needs..);
+    upward.find_map(|(amount, b)| {
+        let fits = b.may_fit(needs_other) && b.ids.iter().any(|id| check.fits(*id));
+        fits.then_some(*amount)
+    })
 }
 
 /// How `some_non_holder_fits` looks among many non-holders.
@@ -1718,7 +1728,12 @@ impl TieSet for Union<'_> {
     }
 
     fn valid(&self, valid: &dyn Fn(InstanceId) -> bool) -> Vec<InstanceId> {
-        self.listed(|id| has_room(self.amounts, id, self.needs) && valid(id))
+        let keep = |id: InstanceId| has_room(self.amounts, id, self.needs) && valid(id);
+        match self.merged.get() {
+            // Merged by the draws that missed: already in id order.
+            Some(all) => all.iter().copied().filter(|id| keep(*id)).collect(),
+            None => self.listed(keep),
+        }
     }
 }
 
@@ -1761,6 +1776,11 @@ mod tests {
         assert_eq!(tied.valid(&|id| id.0 != 6), ids(&[1, 9, 20]));
         assert_eq!(tied.len(), 6);
         assert_eq!(tied.nth(1), InstanceId(4));
+        // A second draw merges the small set; the listing then reads the merged list.
+        assert_eq!(tied.nth(3), InstanceId(6));
+        assert!(tied.merged.get().is_some());
+        assert_eq!(tied.valid(&|_| true), ids(&[1, 6, 9, 20]));
+        assert_eq!(tied.valid(&|id| id.0 != 6), ids(&[1, 9, 20]));
     }
 
     #[test]
