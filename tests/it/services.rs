@@ -884,3 +884,32 @@ fn scale_in_keeps_the_az_balance() {
         assert_eq!(counts, vec![1, 1, 1], "seed {seed}");
     }
 }
+
+/// UpdateService through `call_discarding` (a timeline entry nobody reads) has the effects and
+/// the errors of `call`: the same service afterwards, the same rollout, the same refusals.
+#[test]
+fn update_service_discarding_its_response_acts_as_the_call_does() {
+    let run = |discard: bool| {
+        let mut api = fleet(6, &ZONES);
+        create(&mut api, "web", "web:1", 4, json!({}));
+        advance_to(&mut api, 60 * S);
+        let good = json!({"service": "web", "taskDefinition": "web:2", "desiredCount": 5});
+        let bad = json!({"service": "nope", "desiredCount": 1});
+        let outcomes: Vec<Result<(), String>> = [good, bad]
+            .iter()
+            .map(|body| {
+                let r = if discard {
+                    api.call_discarding("update_service", body)
+                } else {
+                    api.call("update_service", body).map(drop)
+                };
+                r.map_err(|e| e.to_string())
+            })
+            .collect();
+        advance_to(&mut api, 600 * S);
+        (outcomes, describe(&mut api, "web"))
+    };
+    let (called, described) = run(false);
+    assert!(called[0].is_ok() && called[1].is_err(), "{called:?}");
+    assert_eq!(run(true), (called, described));
+}

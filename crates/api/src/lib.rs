@@ -115,6 +115,16 @@ impl Api {
         ops::dispatch(self, op, body)
     }
 
+    /// `call` for a caller that reads no response (a timeline entry without `match` or
+    /// `save`): the same checks, effects and errors, without rendering what an UpdateService
+    /// returns (a service description with its last hundred events).
+    pub fn call_discarding(&mut self, op: &str, body: &Value) -> Result<(), ApiError> {
+        match op {
+            "update_service" => ops::services::apply_update_service(self, body).map(drop),
+            _ => self.call(op, body).map(drop),
+        }
+    }
+
     /// RegisterContainerInstance for a caller that discards the response (a fleet's setup):
     /// the same checks and effects as `call`, without rendering the instance.
     pub fn register_container_instance(&mut self, body: &Value) -> Result<InstanceId, ApiError> {

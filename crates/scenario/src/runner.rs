@@ -62,7 +62,8 @@ pub struct RunOutput {
     pub error: Option<RunError>,
     /// Every scenario invariant, with its first violation if any.
     pub invariants: Vec<InvariantOutcome>,
-    /// The response of each timeline entry that ran (by index), for reproducers.
+    /// The response of each simulator event of the timeline that ran (by index; faults are
+    /// such events), for reproducers.
     pub responses: BTreeMap<usize, Value>,
     /// Metrics sampled every `sampleEvery`, from time zero to the end.
     pub samples: Vec<crate::metrics::Sample>,
@@ -408,11 +409,18 @@ impl Runner<'_> {
         let result = match &e.action {
             Action::Api { op, body } => {
                 let body = self.resolve(body).map_err(run_error)?;
-                self.call(op, &body)
+                if e.matcher.is_none() && e.save.is_none() {
+                    // Nothing reads the response: only its error counts.
+                    self.traced(op, |api| api.call_discarding(op, &body))
+                        .map(|()| Value::Null)
+                } else {
+                    self.call(op, &body)
+                }
             }
             Action::Sim(event) => self.sim_event(event),
         };
-        if let Ok(v) = &result {
+        // Kept for the simulator's events alone: a fault's reproducer names what it hit.
+        if let (Action::Sim(_), Ok(v)) = (&e.action, &result) {
             self.responses.insert(i, v.clone());
         }
         self.assert_entry(i, &what, matcher.as_ref(), result);

@@ -5,7 +5,7 @@ mod attributes;
 pub(crate) mod clusters;
 pub(crate) mod instances;
 pub(crate) mod placement;
-mod services;
+pub(crate) mod services;
 pub(crate) mod taskdefs;
 mod tasks;
 

@@ -180,6 +180,12 @@ fn deployment_config(
 }
 
 pub(super) fn update_service(api: &mut Api, body: &Value) -> Result<Value, ApiError> {
+    let id = apply_update_service(api, body)?;
+    Ok(json!({"service": api.service_json(id)}))
+}
+
+/// UpdateService's checks and effects, without the response: the service updated.
+pub(crate) fn apply_update_service(api: &mut Api, body: &Value) -> Result<ServiceId, ApiError> {
     let req: UpdateService = parse(body)?;
     let cluster = api.cluster(req.cluster.as_deref())?;
     let id = api.find_service(cluster, &req.service)?;
@@ -244,7 +250,7 @@ pub(super) fn update_service(api: &mut Api, body: &Value) -> Result<Value, ApiEr
             .transpose()?,
     };
     api.engine.update_service(id, update)?;
-    Ok(json!({"service": api.service_json(id)}))
+    Ok(id)
 }
 
 pub(super) fn delete_service(api: &mut Api, body: &Value) -> Result<Value, ApiError> {
