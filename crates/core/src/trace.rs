@@ -570,15 +570,19 @@ impl Trace {
 
     fn view(&self, stored: &Stored) -> TraceRecord<'_> {
         let shape = &self.shapes[stored.shape as usize];
-        let first = stored.first as usize;
-        let slots = self.shape_slots[stored.shape as usize] as usize;
         TraceRecord {
             time: stored.time,
             kind: self.name(shape[0]),
             shape: &shape[1..],
-            values: self.values.run(first, slots),
+            values: self.stored_values(stored),
             trace: self,
         }
+    }
+
+    /// A stored record's value slots (its shape says how many).
+    fn stored_values(&self, stored: &Stored) -> &[u32] {
+        let slots = self.shape_slots[stored.shape as usize] as usize;
+        self.values.run(stored.first as usize, slots)
     }
 
     /// Every record, oldest first.
@@ -610,9 +614,7 @@ impl Trace {
             let shape = stored.shape as usize;
             let code = absorbed.codes[shape]
                 .get_or_insert_with(|| ShapeCode::new(self, &self.shapes[shape]));
-            let slots = self.shape_slots[shape] as usize;
-            let values = self.values.run(stored.first as usize, slots);
-            code.encode(self, &mut bytes, (stored.time, values));
+            code.encode(self, &mut bytes, (stored.time, self.stored_values(stored)));
             if bytes.len() >= DIGEST_BATCH {
                 absorbed.hasher.update(&bytes);
                 bytes.clear();
@@ -799,12 +801,9 @@ mod tests {
             let stored = t.records.get(at);
             let mut expected = Vec::new();
             encode_record(&mut expected, t.view(stored));
-            let shape = stored.shape as usize;
-            let values = t
-                .values
-                .run(stored.first as usize, t.shape_slots[shape] as usize);
+            let shape = &t.shapes[stored.shape as usize];
             let mut got = Vec::new();
-            ShapeCode::new(&t, &t.shapes[shape]).encode(&t, &mut got, (stored.time, values));
+            ShapeCode::new(&t, shape).encode(&t, &mut got, (stored.time, t.stored_values(stored)));
             assert_eq!(got, expected, "record {at}");
         }
     }

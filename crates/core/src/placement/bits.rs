@@ -96,6 +96,14 @@ fn ids_of<'a>(words: &'a [u64], without: &'a [u64]) -> impl Iterator<Item = Inst
     })
 }
 
+/// The place in `word` of its set bit with `r` set bits below it (`r` < its set bits).
+pub(super) fn nth_in_word(mut word: u64, r: u32) -> u32 {
+    for _ in 0..r {
+        word &= word - 1;
+    }
+    word.trailing_zeros()
+}
+
 /// The word and the bit of an id.
 fn place(id: InstanceId) -> (usize, u64) {
     (id.index() / 64, 1u64 << (id.index() % 64))
@@ -119,11 +127,7 @@ impl Ranked<'_> {
         let r = r as u32;
         // The last word with at most `r` members before it holds the answer.
         let at = self.before.partition_point(|b| *b <= r) - 1;
-        let mut word = self.words[at];
-        for _ in 0..r - self.before[at] {
-            word &= word - 1;
-        }
-        InstanceId(at as u32 * 64 + word.trailing_zeros())
+        InstanceId(at as u32 * 64 + nth_in_word(self.words[at], r - self.before[at]))
     }
 
     /// How many members have an id of at most `id`.

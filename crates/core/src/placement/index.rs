@@ -1015,12 +1015,10 @@ impl<'a> Check<'a> {
     /// `fits` for an instance whose compact amounts cover the task's CPU and memory.
     #[inline(never)]
     fn fits_with_room(&self, id: InstanceId) -> bool {
-        // An instance the memo already knows to be outside memberOf (most of a tied set, for a
-        // task kept to a few instances) is rejected before its record is read.
-        if self
-            .memo
-            .is_some_and(|slot| self.known_member_of(slot, id) == Some(false))
-        {
+        // The memo's verdict, looked up once: one known to be outside memberOf (most of a tied
+        // set, for a task kept to a few instances) rejects before the record is read.
+        let known = self.memo.map(|slot| (slot, self.known_member_of(slot, id)));
+        if let Some((_, Some(false))) = known {
             return false;
         }
         let inst = self.world.instance(id);
@@ -1028,7 +1026,11 @@ impl<'a> Check<'a> {
         r.cpu >= self.input.requirement.cpu
             && r.memory_mib >= self.input.requirement.memory_mib
             && filters::fits(self.world, inst, &self.rest)
-            && self.memo.is_none_or(|slot| self.member_of(slot, inst))
+            && match known {
+                None | Some((_, Some(true))) => true,
+                Some((_, Some(false))) => false,
+                Some((slot, None)) => self.judge_member_of(slot, inst),
+            }
     }
 
     /// The memo's memberOf verdict on `id`, if judged since the last description change.
@@ -1038,20 +1040,16 @@ impl<'a> Check<'a> {
         (at == self.world.description_epoch() + 1).then_some(ok)
     }
 
-    /// The memberOf verdict from the memo, judged afresh when a description changed since.
-    fn member_of(&self, slot: usize, inst: &Instance) -> bool {
+    /// The memberOf verdict on an instance the memo holds none for (since the last
+    /// description change), judged now and kept.
+    fn judge_member_of(&self, slot: usize, inst: &Instance) -> bool {
+        let ok = filters::constraints::member_of(self.world, inst, self.input).is_none();
         let mut memo = self.index.member_of_memo.borrow_mut();
         let verdicts = &mut memo[slot].1;
         if verdicts.len() <= inst.id.index() {
             verdicts.resize(inst.id.index() + 1, (0, false));
         }
-        let judged = self.world.description_epoch() + 1;
-        let (at, ok) = verdicts[inst.id.index()];
-        if at == judged {
-            return ok;
-        }
-        let ok = filters::constraints::member_of(self.world, inst, self.input).is_none();
-        verdicts[inst.id.index()] = (judged, ok);
+        verdicts[inst.id.index()] = (self.world.description_epoch() + 1, ok);
         ok
     }
 }
@@ -1384,12 +1382,12 @@ fn least_valid(
     check: &Check<'_>,
     walk: &NonHolderWalk<'_>,
 ) -> Option<i64> {
-    let fits = |id: &InstanceId| check.fits(*id);
     let needs = (input.requirement.cpu, input.requirement.memory_mib);
     match then {
         Then::Nothing => first_fitting_amount(pool, BinpackField::Memory, needs, check).map(|_| 0),
         Then::Binpack(f) => first_fitting_amount(pool, f, needs, check),
         Then::Instance => {
+            let fits = |id: &InstanceId| check.fits(*id);
             if some_non_holder_fits((pool, counts), needs, &fits, walk) {
                 return Some(0);
             }

@@ -18,6 +18,7 @@
 //! available, brought up to date from the index's amount log. Tasks of differing sizes take
 //! `victims::pick`.
 
+use super::bits::nth_in_word;
 use super::index::{GroupZones, PlacementIndex};
 use super::strategy::{BinpackField, Strategy};
 use super::victims::{self, Level, keep_best};
@@ -348,9 +349,7 @@ fn select(words: &[u64], r: usize) -> u32 {
     for (w, word) in words.iter().enumerate() {
         let n = word.count_ones();
         if left < n {
-            let mut bits = *word;
-            (0..left).for_each(|_| bits &= bits - 1);
-            return (w * 64) as u32 + bits.trailing_zeros();
+            return (w * 64) as u32 + nth_in_word(*word, left);
         }
         left -= n;
     }
