@@ -9,15 +9,16 @@
 //! depend on how the queue stores them.
 //!
 //! Storage is a radix heap on the time (Ahuja, Mehlhorn, Orlin and Tarjan, 1990), which suits a
-//! simulation's keys: nothing is scheduled before the clock. Times are read as 4-bit digits.
+//! simulation's keys: nothing is scheduled before the clock. Times are read as 8-bit digits.
 //! Relative to a *base* time (that of the last pop), an entry sits in the bucket of the highest
 //! digit place where its time differs from the base and of its digit there; buckets in index
-//! order hold ever later times. The entries at the base itself wait in a small heap by order.
-//! When a pop finds that heap empty, the lowest non-empty bucket gives the new base (its least
-//! time, kept per bucket), and its entries move to buckets of lower places or to the base. An
-//! entry moves at most once per digit place (a delay of 30 s, 15 bits, about four times; with
-//! one bucket per bit it moved about seven times), each move an append: a pop reads a few nearby
-//! cache lines instead of walking a heap of every event.
+//! order hold ever later times. The entries at the base itself wait in a short list sorted by
+//! order. When a pop finds that list empty, the lowest non-empty bucket gives the new base (its
+//! least time, kept per bucket), and its entries move to buckets of lower places or to the base
+//! (sorted there once). An entry moves at most once per digit place (a delay of 30 s, 15 bits,
+//! about twice; with 4-bit digits it moved about four times, with one bucket per bit about
+//! seven), each move an append: a pop reads a few nearby cache lines instead of walking a heap
+//! of every event.
 //! An entry earlier than the base (a driver scheduling into the past) waits in a heap of its own;
 //! a pop takes the lesser head.
 
@@ -72,7 +73,7 @@ fn bucket_of(time: u64, base: u64) -> usize {
 type MinHeap<E> = BinaryHeap<Reverse<Entry<E>>>;
 
 /// Bits per digit of the radix part: a bucket is a (digit place, digit value) pair.
-const DIGIT_BITS: u32 = 4;
+const DIGIT_BITS: u32 = 8;
 /// Values of one digit.
 const RADIX: usize = 1 << DIGIT_BITS;
 /// Buckets of the radix part: each digit place of a 64-bit time, times each value.
@@ -80,19 +81,42 @@ const BUCKETS: usize = (64 / DIGIT_BITS as usize) * RADIX;
 /// Words of the mask of filled buckets.
 const FILLED_WORDS: usize = BUCKETS / 64;
 
+/// One bucket of the radix part: its entries, unordered, and their least time.
+#[derive(Debug)]
+struct Bucket<E> {
+    entries: Vec<Entry<E>>,
+    /// Meaningful while it holds entries (`u64::MAX` when empty).
+    min_time: u64,
+}
+
+/// Every bucket empty, built on the heap.
+fn empty_buckets<E>() -> Box<[Bucket<E>; BUCKETS]> {
+    let buckets: Box<[Bucket<E>]> = (0..BUCKETS)
+        .map(|_| Bucket {
+            entries: Vec::new(),
+            min_time: u64::MAX,
+        })
+        .collect();
+    match buckets.try_into() {
+        Ok(all) => all,
+        Err(_) => unreachable!("BUCKETS buckets were built"),
+    }
+}
+
 /// A priority queue of events keyed by `(time, insertion order)`.
 #[derive(Debug)]
 pub struct EventQueue<E> {
     /// No entry of the radix part is earlier: the time of its last pop, or of its least entries
     /// once a pop has rebased on them (0 before any).
     base: u64,
-    /// The radix part's entries at `base`.
-    at_base: MinHeap<E>,
+    /// The radix part's entries at `base`, by `order` from last to first: a pop takes the
+    /// list's end. All share one time, so the few a millisecond holds are sorted once, when
+    /// a rebase moves them here, instead of passing through a heap one by one.
+    at_base: Vec<Entry<E>>,
     /// Bucket `place * RADIX + digit`: entries whose time is above `base`, differs from it first
     /// at that digit place, and has that digit there (`bucket_of`).
-    buckets: [Vec<Entry<E>>; BUCKETS],
-    /// Each bucket's least time (meaningful while it holds any).
-    bucket_min: [u64; BUCKETS],
+    /// Boxed: 64 KiB the engine need not carry (or copy when it moves) inline.
+    buckets: Box<[Bucket<E>; BUCKETS]>,
     /// Bit `b` set: bucket `b` holds entries.
     filled: [u64; FILLED_WORDS],
     /// Entries earlier than `base`: pushed into the past by a driver, or after such an entry
@@ -107,9 +131,8 @@ impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
             base: 0,
-            at_base: BinaryHeap::new(),
-            buckets: std::array::from_fn(|_| Vec::new()),
-            bucket_min: [u64::MAX; BUCKETS],
+            at_base: Vec::new(),
+            buckets: empty_buckets(),
             filled: [0; FILLED_WORDS],
             early: BinaryHeap::new(),
             radix_len: 0,
@@ -144,24 +167,33 @@ impl<E> EventQueue<E> {
 
     /// Puts an entry no earlier than `base` in its place in the radix part.
     fn file(&mut self, entry: Entry<E>) {
-        let time = entry.time.0;
-        if time == self.base {
-            self.at_base.push(Reverse(entry));
+        if entry.time.0 == self.base {
+            // Before every entry it orders after: those of a higher class (its sequence
+            // number is the highest yet, so nothing else is after it).
+            let at = self.at_base.partition_point(|e| e.order > entry.order);
+            self.at_base.insert(at, entry);
             return;
         }
+        self.file_above_base(entry);
+    }
+
+    /// Puts an entry later than `base` in its bucket.
+    fn file_above_base(&mut self, entry: Entry<E>) {
+        let time = entry.time.0;
         let b = bucket_of(time, self.base);
-        self.buckets[b].push(entry);
-        self.bucket_min[b] = self.bucket_min[b].min(time);
+        let bucket = &mut self.buckets[b];
+        bucket.entries.push(entry);
+        bucket.min_time = bucket.min_time.min(time);
         self.filled[b / 64] |= 1 << (b % 64);
     }
 
     /// The radix part's next entry, if it holds any: the first at the base, else the least of
     /// the lowest bucket (before the pop that rebases on it).
     fn radix_head(&self) -> Option<&Entry<E>> {
-        if let Some(Reverse(e)) = self.at_base.peek() {
+        if let Some(e) = self.at_base.last() {
             return Some(e);
         }
-        self.buckets[self.lowest()?].iter().min()
+        self.buckets[self.lowest()?].entries.iter().min()
     }
 
     /// Whether the next entry is an early one.
@@ -184,9 +216,9 @@ impl<E> EventQueue<E> {
     /// The time of the next event, if any (without finding the entry: the lowest bucket
     /// knows its least time).
     pub fn peek_time(&self) -> Option<SimTime> {
-        let radix = match self.at_base.peek() {
-            Some(Reverse(e)) => Some(e.time.0),
-            None => self.lowest().map(|b| self.bucket_min[b]),
+        let radix = match self.at_base.last() {
+            Some(e) => Some(e.time.0),
+            None => self.lowest().map(|b| self.buckets[b].min_time),
         };
         let early = self.early.peek().map(|Reverse(e)| e.time.0);
         match (early, radix) {
@@ -210,7 +242,7 @@ impl<E> EventQueue<E> {
         if self.early_first() {
             return self.early.pop().map(|Reverse(e)| (e.time, e.event));
         }
-        let Reverse(next) = self.at_base.pop()?;
+        let next = self.at_base.pop()?;
         self.radix_len -= 1;
         Some((next.time, next.event))
     }
@@ -219,15 +251,19 @@ impl<E> EventQueue<E> {
     /// time becomes the base, and its entries move to lower buckets or to the base (the higher
     /// buckets' entries differ from the new base at the same bit as from the old).
     fn rebase(&mut self, b: usize) {
-        self.base = self.bucket_min[b];
-        self.bucket_min[b] = u64::MAX;
+        self.base = std::mem::replace(&mut self.buckets[b].min_time, u64::MAX);
         self.filled[b / 64] &= !(1 << (b % 64));
-        let mut moving = std::mem::take(&mut self.buckets[b]);
+        let mut moving = std::mem::take(&mut self.buckets[b].entries);
         for entry in moving.drain(..) {
-            self.file(entry);
+            match entry.time.0 == self.base {
+                true => self.at_base.push(entry),
+                false => self.file_above_base(entry),
+            }
         }
+        // Last to first by order (no two entries share one), so that pops take the end.
+        self.at_base.sort_unstable_by_key(|e| Reverse(e.order));
         // The emptied list goes back, keeping its capacity for the next time round.
-        self.buckets[b] = moving;
+        self.buckets[b].entries = moving;
     }
 
     /// The lowest bucket holding entries (its entries are below every other bucket's).
