@@ -17,11 +17,19 @@ pub(crate) fn value<T>(value: &T) {
     if size == 0 {
         return;
     }
-    // Every line start from the value's first byte, then its last byte (the value may begin
-    // partway into a line, so its last line can lie past the last step).
-    for offset in (0..size).step_by(LINE_BYTES).chain([size - 1]) {
-        line(start.wrapping_add(offset));
+    let (into_line, lines) = line_span(start.addr(), size);
+    let first_line = start.wrapping_sub(into_line);
+    for n in 0..lines {
+        line(first_line.wrapping_add(n * LINE_BYTES));
     }
+}
+
+/// For `size` bytes at address `addr`: how far into its line the first byte lies, and how many
+/// lines the bytes touch (from the first byte's line to the last byte's; the value may begin
+/// partway into a line).
+fn line_span(addr: usize, size: usize) -> (usize, usize) {
+    let into_line = addr % LINE_BYTES;
+    (into_line, (into_line + size).div_ceil(LINE_BYTES))
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -38,3 +46,21 @@ fn line(at: *const u8) {
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
 fn line(_at: *const u8) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_touches_the_lines_of_its_first_and_last_bytes() {
+        // At a line start: 64 bytes are one line, 65 two.
+        assert_eq!(line_span(128, 64), (0, 1));
+        assert_eq!(line_span(128, 65), (0, 2));
+        // Partway in: 64 bytes from byte 10 of a line reach into the next.
+        assert_eq!(line_span(138, 64), (10, 2));
+        assert_eq!(line_span(138, 54), (10, 1));
+        // 330 bytes from byte 63 of a line: bytes 63..393 of the span, lines 0..=6.
+        assert_eq!(line_span(64 * 5 + 63, 330), (63, 7));
+        assert_eq!(line_span(7, 1), (7, 1));
+    }
+}

@@ -232,6 +232,18 @@ impl<E> EventQueue<E> {
         self.head().map(|e| &e.event)
     }
 
+    /// The next event or, when finding it would search a bucket, a likely one: the first
+    /// entry of the lowest bucket (of one time when the bucket is of the lowest digit place, and
+    /// mostly the first pushed there). For hints (`prefetch`), where a wrong guess costs only a
+    /// wasted load; an early entry (scheduled into the past) is not looked at.
+    pub fn likely_next(&self) -> Option<&E> {
+        let entry = match self.at_base.last() {
+            Some(e) => e,
+            None => self.buckets[self.lowest()?].entries.first()?,
+        };
+        Some(&entry.event)
+    }
+
     /// Removes and returns the next event.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         if self.at_base.is_empty()
@@ -314,6 +326,26 @@ mod tests {
             assert_eq!(q.pop().map(|(_, e)| e), Some(next));
         }
         assert!(q.pop().is_none());
+    }
+
+    /// Where no search is needed (entries at the base, or one entry), the guess is the head.
+    #[test]
+    fn the_likely_next_is_the_head_when_known_without_a_search() {
+        let mut q = EventQueue::default();
+        assert_eq!(q.likely_next(), None);
+        q.push(SimTime(300), "only");
+        assert_eq!(q.likely_next(), Some(&"only"));
+        for e in ["a", "b", "c"] {
+            q.push(SimTime(700), e);
+        }
+        assert_eq!(q.pop(), Some((SimTime(300), "only")));
+        assert_eq!(q.pop(), Some((SimTime(700), "a")));
+        // "b" and "c" wait at the base: the guess is the head, pop by pop.
+        while let Some(head) = q.peek().copied() {
+            assert_eq!(q.likely_next(), Some(&head));
+            q.pop();
+        }
+        assert_eq!(q.likely_next(), None);
     }
 
     #[test]
@@ -406,6 +438,10 @@ mod tests {
             let head = model.first().map(|(t, _, e)| (*t, *e));
             assert_eq!(q.peek_time().zip(q.peek().copied()), head);
             assert_eq!(q.len(), model.len());
+            // The guess is some queued event (nothing here is scheduled into the past).
+            let guess = q.likely_next().copied();
+            assert_eq!(guess.is_some(), !model.is_empty());
+            assert!(guess.is_none_or(|g| model.iter().any(|(_, _, e)| *e == g)));
         }
         while let Some((t, _, e)) = model.pop_first() {
             assert_eq!(q.pop(), Some((t, e)));
