@@ -12,10 +12,10 @@
 //! simulation's keys: nothing is scheduled before the clock. Times are read as 8-bit digits.
 //! Relative to a *base* time (that of the last pop), an entry sits in the bucket of the highest
 //! digit place where its time differs from the base and of its digit there; buckets in index
-//! order hold ever later times. The entries at the base itself wait in a short list sorted by
-//! order. When a pop finds that list empty, the lowest non-empty bucket gives the new base (its
-//! least time, kept per bucket), and its entries move to buckets of lower places or to the base
-//! (sorted there once). An entry moves at most once per digit place (a delay of 30 s, 15 bits,
+//! order hold ever later times. The entries at the base itself wait in one first-in-first-out
+//! list per class. When a pop finds those empty, the lowest non-empty bucket gives the new base
+//! (its least time, kept per bucket), and its entries move to buckets of lower places or to the
+//! base (sorted there once). An entry moves at most once per digit place (a delay of 30 s, 15 bits,
 //! about twice; with 4-bit digits it moved about four times, with one bucket per bit about
 //! seven), each move an append: a pop reads a few nearby cache lines instead of walking a heap
 //! of every event.
@@ -24,10 +24,17 @@
 
 use crate::time::SimTime;
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 /// Bits of `Entry::order` that hold the sequence number; the class sits above them.
 const SEQ_BITS: u32 = 56;
+/// The classes an event may have (`push_in`): the engine's own and a driver's.
+const CLASSES: usize = 2;
+
+/// The class an entry's `order` holds.
+fn class_of(order: u64) -> usize {
+    (order >> SEQ_BITS) as usize
+}
 
 /// A queued event; `order` packs `(class, seq)` into one integer so that an entry is 24 bytes
 /// for an 8-byte event and compares as two integers.
@@ -109,10 +116,11 @@ pub struct EventQueue<E> {
     /// No entry of the radix part is earlier: the time of its last pop, or of its least entries
     /// once a pop has rebased on them (0 before any).
     base: u64,
-    /// The radix part's entries at `base`, by `order` from last to first: a pop takes the
-    /// list's end. All share one time, so the few a millisecond holds are sorted once, when
-    /// a rebase moves them here, instead of passing through a heap one by one.
-    at_base: Vec<Entry<E>>,
+    /// The radix part's entries at `base`, one first-in-first-out list per class, each in
+    /// order. All share one time, so a rebase sorts the ones it moves here once, and a push at
+    /// the base's own time (the highest sequence number yet) goes to the back of its class:
+    /// every push and pop at the base takes constant time, however many entries wait there.
+    at_base: [VecDeque<Entry<E>>; CLASSES],
     /// Bucket `place * RADIX + digit`: entries whose time is above `base`, differs from it first
     /// at that digit place, and has that digit there (`bucket_of`).
     /// Boxed: 64 KiB the engine need not carry (or copy when it moves) inline.
@@ -131,7 +139,7 @@ impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
             base: 0,
-            at_base: Vec::new(),
+            at_base: [VecDeque::new(), VecDeque::new()],
             buckets: empty_buckets(),
             filled: [0; FILLED_WORDS],
             early: BinaryHeap::new(),
@@ -147,8 +155,10 @@ impl<E> EventQueue<E> {
         self.push_in(time, 0, event);
     }
 
-    /// Schedules `event` at `time` in `class`, after every event already there in that class.
+    /// Schedules `event` at `time` in `class` (0 or 1), after every event already there in that
+    /// class.
     pub fn push_in(&mut self, time: SimTime, class: u8, event: E) {
+        assert!(usize::from(class) < CLASSES, "event class 0 or 1");
         let seq = self.next_seq;
         self.next_seq += 1;
         assert!(seq < 1 << SEQ_BITS, "event sequence numbers exhausted");
@@ -168,10 +178,8 @@ impl<E> EventQueue<E> {
     /// Puts an entry no earlier than `base` in its place in the radix part.
     fn file(&mut self, entry: Entry<E>) {
         if entry.time.0 == self.base {
-            // Before every entry it orders after: those of a higher class (its sequence
-            // number is the highest yet, so nothing else is after it).
-            let at = self.at_base.partition_point(|e| e.order > entry.order);
-            self.at_base.insert(at, entry);
+            // The last of its class: its sequence number is the highest yet.
+            self.at_base[class_of(entry.order)].push_back(entry);
             return;
         }
         self.file_above_base(entry);
@@ -190,7 +198,7 @@ impl<E> EventQueue<E> {
     /// The radix part's next entry, if it holds any: the first at the base, else the least of
     /// the lowest bucket (before the pop that rebases on it).
     fn radix_head(&self) -> Option<&Entry<E>> {
-        if let Some(e) = self.at_base.last() {
+        if let Some(e) = self.base_head() {
             return Some(e);
         }
         self.buckets[self.lowest()?].entries.iter().min()
@@ -216,7 +224,7 @@ impl<E> EventQueue<E> {
     /// The time of the next event, if any (without finding the entry: the lowest bucket
     /// knows its least time).
     pub fn peek_time(&self) -> Option<SimTime> {
-        let radix = match self.at_base.last() {
+        let radix = match self.base_head() {
             Some(e) => Some(e.time.0),
             None => self.lowest().map(|b| self.buckets[b].min_time),
         };
@@ -237,7 +245,7 @@ impl<E> EventQueue<E> {
     /// mostly the first pushed there). For hints (`prefetch`), where a wrong guess costs only a
     /// wasted load; an early entry (scheduled into the past) is not looked at.
     pub fn likely_next(&self) -> Option<&E> {
-        let entry = match self.at_base.last() {
+        let entry = match self.base_head() {
             Some(e) => e,
             None => self.buckets[self.lowest()?].entries.first()?,
         };
@@ -246,7 +254,7 @@ impl<E> EventQueue<E> {
 
     /// Removes and returns the next event.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        if self.at_base.is_empty()
+        if self.base_head().is_none()
             && let Some(b) = self.lowest()
         {
             self.rebase(b);
@@ -254,7 +262,8 @@ impl<E> EventQueue<E> {
         if self.early_first() {
             return self.early.pop().map(|Reverse(e)| (e.time, e.event));
         }
-        let next = self.at_base.pop()?;
+        let [first, second] = &mut self.at_base;
+        let next = first.pop_front().or_else(|| second.pop_front())?;
         self.radix_len -= 1;
         Some((next.time, next.event))
     }
@@ -268,14 +277,24 @@ impl<E> EventQueue<E> {
         let mut moving = std::mem::take(&mut self.buckets[b].entries);
         for entry in moving.drain(..) {
             match entry.time.0 == self.base {
-                true => self.at_base.push(entry),
+                true => self.at_base[class_of(entry.order)].push_back(entry),
                 false => self.file_above_base(entry),
             }
         }
-        // Last to first by order (no two entries share one), so that pops take the end.
-        self.at_base.sort_unstable_by_key(|e| Reverse(e.order));
+        // In order. A bucket keeps the entries of one time in the order they came (each time
+        // has one bucket under any base, and a rebase moves whole buckets into empty ones), so
+        // this sort finds them sorted; it stays so that the order never rests on that argument.
+        for class in &mut self.at_base {
+            class.make_contiguous().sort_unstable_by_key(|e| e.order);
+        }
         // The emptied list goes back, keeping its capacity for the next time round.
         self.buckets[b].entries = moving;
+    }
+
+    /// The first entry at the base: of the lowest class holding any.
+    fn base_head(&self) -> Option<&Entry<E>> {
+        let [first, second] = &self.at_base;
+        first.front().or_else(|| second.front())
     }
 
     /// The lowest bucket holding entries (its entries are below every other bucket's).
@@ -346,6 +365,26 @@ mod tests {
             q.pop();
         }
         assert_eq!(q.likely_next(), None);
+    }
+
+    /// A stop of thousands of tasks with no stopping delay schedules them all at the clock's
+    /// own millisecond, among timeline entries waiting there: each class stays first in, first
+    /// out, the engine's before the driver's.
+    #[test]
+    fn many_pushes_at_the_base_keep_class_then_fifo_order() {
+        let mut q = EventQueue::default();
+        q.push(SimTime(9), 0);
+        for i in 0..1_000 {
+            q.push_in(SimTime(9), 1, 1_000_000 + i);
+        }
+        assert_eq!(q.pop(), Some((SimTime(9), 0)));
+        for i in 1..50_000 {
+            q.push(SimTime(9), i);
+        }
+        let popped: Vec<u32> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
+        let engine = 1..50_000;
+        let driver = 1_000_000..1_001_000;
+        assert!(popped.iter().copied().eq(engine.chain(driver)));
     }
 
     #[test]
