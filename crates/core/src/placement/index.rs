@@ -1027,9 +1027,10 @@ impl<'a> Check<'a> {
             && r.memory_mib >= self.input.requirement.memory_mib
             && filters::fits(self.world, inst, &self.rest)
             && match known {
-                None | Some((_, Some(true))) => true,
-                Some((_, Some(false))) => false,
+                // Not yet judged since the last description change (a known `false` returned
+                // above).
                 Some((slot, None)) => self.judge_member_of(slot, inst),
+                _ => true,
             }
     }
 
