@@ -274,14 +274,30 @@ fn event_line(out: &mut Vec<u8>, r: &TraceRecord<'_>) {
     out.extend_from_slice(b"}\n");
 }
 
-/// `s` as a JSON string, escaped as serde_json escapes it.
+/// `s` as a JSON string, escaped as serde_json escapes it. serde_json escapes only `"`, `\`
+/// and the control characters below U+0020, so a string without them is copied between quotes
+/// (nearly every string of a trace: names, ARNs, statuses); any other goes through serde_json.
 fn json_str(out: &mut Vec<u8>, s: &str) {
-    serde_json::to_writer(&mut *out, s).expect("writing to memory cannot fail");
+    // Folded without an early exit, so the compiler checks many bytes per instruction.
+    if s.bytes().fold(false, |any, b| any | needs_escape(b)) {
+        serde_json::to_writer(&mut *out, s).expect("writing to memory cannot fail");
+        return;
+    }
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
 }
 
-/// An integer as JSON writes it.
-fn json_int(out: &mut Vec<u8>, x: impl std::fmt::Display) {
-    std::io::Write::write_fmt(out, format_args!("{x}")).expect("writing to memory cannot fail");
+/// Whether serde_json writes byte `b` of a string escaped.
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// An integer as JSON writes it (`itoa` writes the same digits as `Display`, without the
+/// formatting machinery).
+fn json_int(out: &mut Vec<u8>, x: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(x).as_bytes());
 }
 
 /// Whether a key repeats, or is `t` or `event` (a record of more than `KEYS` fields counts as
@@ -493,6 +509,27 @@ mod tests {
             resource_totals(&cases[2]).to_string(),
             r#"{"CPU":1,"MEMORY":7680,"GPU":3,"SLOTS":7,"BYTES":1099511627776,"RATIO":0.5}"#
         );
+    }
+
+    /// The copied strings and the escaped ones are serde_json's text, byte for byte: every
+    /// ASCII character alone and inside text, DEL, non-ASCII, and U+2028 (which JSON allows raw).
+    #[test]
+    fn json_strings_and_integers_are_serde_jsons_text() {
+        let mut samples: Vec<String> = (0u8..0x80)
+            .map(|b| char::from(b).to_string())
+            .chain((0u8..0x80).map(|b| format!("arn:aws:ecs:{}x", char::from(b))))
+            .collect();
+        samples.extend(["", "é 漢 \u{1F600}", "\u{2028}", "plain-name_1"].map(String::from));
+        for s in &samples {
+            let mut out = Vec::new();
+            json_str(&mut out, s);
+            assert_eq!(out, serde_json::to_vec(s).unwrap(), "{s:?}");
+        }
+        for x in [0, 7, -1, 42, i64::MIN, i64::MAX] {
+            let mut out = Vec::new();
+            json_int(&mut out, x);
+            assert_eq!(out, x.to_string().into_bytes());
+        }
     }
 
     /// Every line written field by field is the text of the record's JSON object, whatever
