@@ -23,6 +23,7 @@ pub mod model;
 pub mod node;
 pub mod plan;
 pub mod prices;
+mod quick_yaml;
 pub mod reader;
 pub mod refs;
 pub mod request;

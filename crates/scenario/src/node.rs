@@ -99,10 +99,22 @@ impl<'de> Deserialize<'de> for Node {
 
 /// Parses YAML or JSON text into a located tree. `file` names the source in errors.
 ///
+/// A document in the plain YAML most scenarios are written in (every generated one) goes
+/// through a quicker reader that builds the same tree (`quick_yaml`); any other, and every
+/// error, through serde-saphyr.
+pub fn parse_document(text: &str, file: &str) -> Result<Located<Node>, ScenarioError> {
+    match crate::quick_yaml::parse(text) {
+        Some(doc) => Ok(doc),
+        None => parse_with_saphyr(text, file),
+    }
+}
+
+/// `parse_document` by serde-saphyr alone.
+///
 /// The parser's node and event budgets are raised from serde-saphyr's defaults (250,000 nodes)
 /// so a generated 24-hour scenario with tens of thousands of timeline entries loads; alias
 /// expansion keeps its default limits against alias bombs.
-pub fn parse_document(text: &str, file: &str) -> Result<Located<Node>, ScenarioError> {
+pub(crate) fn parse_with_saphyr(text: &str, file: &str) -> Result<Located<Node>, ScenarioError> {
     let options = serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_nodes: 50_000_000,
