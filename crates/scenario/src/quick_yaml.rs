@@ -194,10 +194,10 @@ fn is_word(text: &str) -> bool {
 /// Starts with a digit and holds a character no number has: numbers are made of digits,
 /// `+ - . _ :`, and letters only as an exponent (`e`), a radix after `0` (`0x`, `0o`, `0b`) or
 /// hex digits after it, so a text that does not start with a radix and holds a letter other
-/// than `e`, or any other character, is a string (`1d`, `5m`, `2s..10s`, `10.0.0.0/8`).
+/// than `e`, or any other character, is a string (`0s`, `1d`, `2s..10s`, `10.0.0.0/8`).
 fn is_digits_and_letters(text: &str) -> bool {
     let bytes = text.as_bytes();
-    let radix = bytes.len() > 1 && bytes[0] == b'0' && bytes[1].is_ascii_alphabetic();
+    let radix = bytes.len() > 1 && bytes[0] == b'0' && b"xXoObB".contains(&bytes[1]);
     let number_char = |b: &u8| b.is_ascii_digit() || b"+-._:eE".contains(b);
     bytes.first().is_some_and(u8::is_ascii_digit) && !radix && !bytes.iter().all(number_char)
 }
@@ -245,8 +245,7 @@ mod tests {
     }
 
     /// Every scenario and report file of the repository reads the same both ways, and the quick
-    /// reader takes most of them (the rest use what it declines: comments are fine, but floats
-    /// with exponents, YAML 1.1 booleans, anchors...).
+    /// reader takes at least three in four (the others use what it declines, such as anchors).
     #[test]
     fn the_repositorys_documents_read_the_same_both_ways() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -259,7 +258,11 @@ mod tests {
             .filter(|f| checked(&std::fs::read_to_string(f).expect("a file")).is_some())
             .count();
         assert!(files.len() >= 30, "{} files", files.len());
-        assert!(taken * 2 > files.len(), "{taken} of {} taken", files.len());
+        assert!(
+            taken * 4 >= files.len() * 3,
+            "{taken} of {} taken",
+            files.len()
+        );
     }
 
     /// Plain scalar spellings of every kind serde-saphyr tells apart.
@@ -376,7 +379,7 @@ mod tests {
         ];
         for s in usual
             .into_iter()
-            .chain(["1d", "5m", "2s..10s", "5.2xlarge"])
+            .chain(["0s", "1d", "5m", "2s..10s", "5.2xlarge"])
         {
             let [value, item, flow, key, single, double] = taken(s);
             assert!(value && item && flow && single && double, "{s} declined");
