@@ -126,10 +126,15 @@ fn loc_of(span: &Span) -> Loc {
     }
 }
 
-/// A mapping key's text: a quoted key, or a plain one that is a word (`scalar`).
+/// A mapping key's text: a quoted key, or a plain one that is a word (`scalar`); a block
+/// scalar as a key (`? |`) is left to serde-saphyr.
 fn key(text: std::borrow::Cow<'_, str>, style: ScalarStyle) -> Option<String> {
-    let quoted = style != ScalarStyle::Plain;
-    (quoted || is_word(&text)).then(|| text.into_owned())
+    let taken = match style {
+        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => true,
+        ScalarStyle::Plain => is_word(&text),
+        _ => false,
+    };
+    taken.then(|| text.into_owned())
 }
 
 /// A scalar as serde-saphyr types it untagged (`deserialize_any`): a quoted or block scalar
@@ -408,7 +413,7 @@ mod tests {
     }
 
     /// What it must leave to serde-saphyr: tags, anchors and aliases, merge keys, directives,
-    /// several documents, repeated keys, non-scalar keys, errors, deep nesting.
+    /// several documents, repeated keys, non-scalar and block-scalar keys, errors, deep nesting.
     #[test]
     fn it_declines_what_serde_saphyr_must_read() {
         let deep = format!(
@@ -424,6 +429,7 @@ mod tests {
             "a: 1\n---\nb: 2\n",
             "a: 1\na: 2\n",
             "? [a]\n: 1\n",
+            "? |\n  k\n: 1\n",
             "a: [1,\nb: 2",
             "",
             &deep,
