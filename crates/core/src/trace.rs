@@ -105,9 +105,18 @@ pub struct TraceRecord<'a> {
     /// The fields' stored values: one slot each, two for an integer (`Tag::slots`).
     values: &'a [u32],
     trace: &'a Trace,
+    /// The shape's number in the trace (`shape_id`).
+    shape_id: u32,
 }
 
 impl<'a> TraceRecord<'a> {
+    /// The number of the record's shape in its trace: records of one trace with the same number
+    /// have the same kind, keys (in order) and value types, so whatever depends on those alone
+    /// can be worked out once per number (numbers are small, from 0, in order of first sight).
+    pub fn shape_id(&self) -> u32 {
+        self.shape_id
+    }
+
     /// The fields in the order they were recorded.
     pub fn fields(&self) -> impl ExactSizeIterator<Item = (&'static str, FieldRef<'a>)> + 'a {
         let (trace, values) = (self.trace, self.values);
@@ -576,6 +585,7 @@ impl Trace {
             shape: &shape[1..],
             values: self.stored_values(stored),
             trace: self,
+            shape_id: stored.shape,
         }
     }
 

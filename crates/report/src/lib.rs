@@ -240,38 +240,73 @@ pub fn write_events_jsonl<'a, W: std::io::Write>(
     w: &mut W,
 ) -> std::io::Result<()> {
     let mut line = Vec::with_capacity(256);
+    let mut codes: Vec<Option<LineCode>> = Vec::new();
     for r in records {
         line.clear();
-        event_line(&mut line, &r);
+        let shape = r.shape_id() as usize;
+        if codes.len() <= shape {
+            codes.resize_with(shape + 1, || None);
+        }
+        codes[shape]
+            .get_or_insert_with(|| LineCode::new(&r))
+            .write(&mut line, &r);
         w.write_all(&line)?;
     }
     Ok(())
 }
 
-/// One record's line. Written field by field; a record whose keys repeat (or reuse `t` or
-/// `event`) goes through a JSON object instead, where the later value of a key replaces the
-/// earlier one in its place, and the line is the same as that object's text.
-fn event_line(out: &mut Vec<u8>, r: &TraceRecord<'_>) {
-    if has_repeated_key(r) {
-        out.extend_from_slice(event_object(r).to_string().as_bytes());
-        out.push(b'\n');
-        return;
-    }
-    out.extend_from_slice(b"{\"t\":");
-    json_int(out, r.time.as_ms());
-    out.extend_from_slice(b",\"event\":");
-    json_str(out, r.kind);
-    for (k, v) in r.fields() {
-        out.push(b',');
-        json_str(out, k);
-        out.push(b':');
-        match v {
-            FieldRef::Str(x) => json_str(out, x),
-            FieldRef::Int(x) => json_int(out, x),
-            FieldRef::Bool(x) => out.extend_from_slice(if x { b"true" } else { b"false" }),
+/// How the lines of one record shape (a kind and its keys in order) are written, worked out
+/// once per shape: field by field, with the kind and each key escaped once; or, when a key
+/// repeats (or is `t` or `event`), through a JSON object, where the later value of a key replaces
+/// the earlier one in its place, and the line is the same as that object's text.
+struct LineCode {
+    /// `,"event":` and the kind.
+    head: Vec<u8>,
+    /// Each field's `,"key":`.
+    keys: Vec<Vec<u8>>,
+    object: bool,
+}
+
+impl LineCode {
+    fn new(r: &TraceRecord<'_>) -> LineCode {
+        let mut head = b",\"event\":".to_vec();
+        json_str(&mut head, r.kind);
+        let keys = r
+            .fields()
+            .map(|(k, _)| {
+                let mut key = vec![b','];
+                json_str(&mut key, k);
+                key.push(b':');
+                key
+            })
+            .collect();
+        LineCode {
+            head,
+            keys,
+            object: has_repeated_key(r),
         }
     }
-    out.extend_from_slice(b"}\n");
+
+    /// Appends `r`'s line; `r` has this code's shape.
+    fn write(&self, out: &mut Vec<u8>, r: &TraceRecord<'_>) {
+        if self.object {
+            out.extend_from_slice(event_object(r).to_string().as_bytes());
+            out.push(b'\n');
+            return;
+        }
+        out.extend_from_slice(b"{\"t\":");
+        json_int(out, r.time.as_ms());
+        out.extend_from_slice(&self.head);
+        for ((_, v), key) in r.fields().zip(&self.keys) {
+            out.extend_from_slice(key);
+            match v {
+                FieldRef::Str(x) => json_str(out, x),
+                FieldRef::Int(x) => json_int(out, x),
+                FieldRef::Bool(x) => out.extend_from_slice(if x { b"true" } else { b"false" }),
+            }
+        }
+        out.extend_from_slice(b"}\n");
+    }
 }
 
 /// `s` as a JSON string, escaped as serde_json escapes it. serde_json escapes only `"`, `\`
@@ -533,7 +568,8 @@ mod tests {
     }
 
     /// Every line written field by field is the text of the record's JSON object, whatever
-    /// its strings hold; records whose keys repeat or reuse `t`/`event` take the object's form.
+    /// its strings hold; records whose keys repeat or reuse `t`/`event` take the object's form;
+    /// records of one shape each get their own values.
     #[test]
     fn event_lines_are_the_records_json_objects() {
         let mut trace = Trace::default();
@@ -564,6 +600,26 @@ mod tests {
             "Reserved",
             &[("t", FieldRef::Str("x")), ("event", FieldRef::Int(9))],
         );
+        // The shapes again with other values: each line is written from its own values.
+        for (t, v) in [(21, 7), (22, -8)] {
+            let fields = [
+                ("s", FieldRef::Str("plain")),
+                ("n", FieldRef::Int(v)),
+                ("big", FieldRef::Int(v * 1000)),
+                ("yes", FieldRef::Bool(v < 0)),
+                ("no", FieldRef::Bool(v > 0)),
+            ];
+            trace.push(SimTime(t), "Mixed", &fields);
+            let repeats = [
+                ("a", FieldRef::Int(v)),
+                ("b", FieldRef::Int(2)),
+                ("a", FieldRef::Int(-v)),
+            ];
+            trace.push(SimTime(t), "Repeats", &repeats);
+        }
+        let shapes: std::collections::BTreeSet<u32> =
+            trace.records().map(|r| r.shape_id()).collect();
+        assert_eq!(shapes.len(), 4, "four shapes among eight records");
         let text = events_jsonl(trace.records());
         let want: String = trace
             .records()
