@@ -226,15 +226,17 @@ fn failures(out: &RunOutput) -> Vec<Value> {
         .collect()
 }
 
-/// `events.jsonl`: one trace record a line, `{"t": ms, "event": kind, ...fields}`.
+/// `events.jsonl`: one trace record a line, `{"t": ms, "event": kind, ...fields}`. The records
+/// are one trace's (as `Trace::records` gives them): lines are written per record shape, and
+/// shape numbers belong to their trace.
 pub fn events_jsonl<'a>(records: impl IntoIterator<Item = TraceRecord<'a>>) -> String {
     let mut out = Vec::new();
     write_events_jsonl(records, &mut out).expect("writing to memory cannot fail");
     String::from_utf8(out).expect("JSON text is UTF-8")
 }
 
-/// Writes `events.jsonl` (see `events_jsonl`) line by line to `w`, so the text of a large run is
-/// never held whole in memory.
+/// Writes `events.jsonl` (see `events_jsonl`; the records of one trace) line by line to `w`, so
+/// the text of a large run is never held whole in memory.
 pub fn write_events_jsonl<'a, W: std::io::Write>(
     records: impl IntoIterator<Item = TraceRecord<'a>>,
     w: &mut W,
